@@ -51,7 +51,7 @@ internal static class UnitLoop
     /// <summary>Runs <paramref name="kernel"/> over units [<paramref name="start"/>, <paramref name="end"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<TKernel>(ref TKernel kernel, int start, int end, SimdWidth width)
-        where TKernel : struct, IUnitKernel
+        where TKernel : struct, IUnitKernel, allows ref struct
     {
         nint j = start;
         if (width >= SimdWidth.V512 && Vector512.IsHardwareAccelerated)

@@ -1,0 +1,101 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Rnn.Kernels;
+
+/// <summary>
+/// The SimpleRnn cell's elementwise math for one batch row and a range of hidden units:
+/// <c>h' = act(a + b)</c> with act = tanh or relu, where <c>a = W_ih x + W_hh h</c> arrives in the row and
+/// <c>b = b_ih + b_hh</c>.
+/// </summary>
+internal static class SimpleRnnGates
+{
+    /// <summary>One step forward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    /// <param name="preActivation">[H] a.</param>
+    /// <param name="bias">[H] b_ih + b_hh.</param>
+    /// <param name="h">[H] h_t (out).</param>
+    /// <param name="relu">relu instead of tanh.</param>
+    /// <param name="start">First unit.</param>
+    /// <param name="end">One past the last unit.</param>
+    /// <param name="width">Widest SIMD width to use.</param>
+    public static void Forward(ReadOnlySpan<float> preActivation, ReadOnlySpan<float> bias, Span<float> h, bool relu, int start, int end, SimdWidth width)
+    {
+        var kernel = new ForwardKernel
+        {
+            A = ref MemoryMarshal.GetReference(preActivation),
+            Bias = ref MemoryMarshal.GetReference(bias),
+            H = ref MemoryMarshal.GetReference(h),
+            Relu = relu,
+        };
+        UnitLoop.Run(ref kernel, start, end, width);
+    }
+
+    /// <summary>One step backward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    /// <param name="gradient">[H] dL/da (out).</param>
+    /// <param name="h">[H] h_t, from which act' is computed (1 - h² for tanh, h &gt; 0 for relu).</param>
+    /// <param name="outputGradient">[H] dL/dh_t from the layer's output, or empty.</param>
+    /// <param name="dh">[H] dL/dh_t through the recurrence (in); zero (out): all of dL/dh_{t-1} goes through W_hh.</param>
+    /// <param name="relu">relu instead of tanh.</param>
+    /// <param name="start">First unit.</param>
+    /// <param name="end">One past the last unit.</param>
+    /// <param name="width">Widest SIMD width to use.</param>
+    public static void Backward(Span<float> gradient, ReadOnlySpan<float> h, ReadOnlySpan<float> outputGradient, Span<float> dh, bool relu, int start, int end, SimdWidth width)
+    {
+        var kernel = new BackwardKernel
+        {
+            DA = ref MemoryMarshal.GetReference(gradient),
+            H = ref MemoryMarshal.GetReference(h),
+            DOut = ref MemoryMarshal.GetReference(outputGradient),
+            HasDOut = !outputGradient.IsEmpty,
+            Dh = ref MemoryMarshal.GetReference(dh),
+            Relu = relu,
+        };
+        UnitLoop.Run(ref kernel, start, end, width);
+    }
+
+    private ref struct ForwardKernel : IUnitKernel
+    {
+        public ref float A;
+        public ref float Bias;
+        public ref float H;
+        public bool Relu;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Run<TOps, TV>(nint j)
+            where TOps : ISimdOps<TV>
+            where TV : struct
+        {
+            var a = TOps.Add(TOps.Load(ref A, j), TOps.Load(ref Bias, j));
+            TOps.Store(Relu ? TOps.Max(a, default) : SimdMath.Tanh<TOps, TV>(a), ref H, j);
+        }
+    }
+
+    private ref struct BackwardKernel : IUnitKernel
+    {
+        public ref float DA;
+        public ref float H;
+        public ref float DOut;
+        public bool HasDOut;
+        public ref float Dh;
+        public bool Relu;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Run<TOps, TV>(nint j)
+            where TOps : ISimdOps<TV>
+            where TV : struct
+        {
+            var dh = TOps.Load(ref Dh, j);
+            if (HasDOut)
+            {
+                dh = TOps.Add(dh, TOps.Load(ref DOut, j));
+            }
+
+            var h = TOps.Load(ref H, j);
+            var da = Relu
+                ? TOps.SelectPositive(h, dh, default)
+                : TOps.Multiply(dh, TOps.Subtract(TOps.Broadcast(1f), TOps.Multiply(h, h)));
+            TOps.Store(da, ref DA, j);
+            TOps.Store(default, ref Dh, j);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Rnn.Initializers;
+
+namespace Rnn.Layers;
+
+/// <summary>
+/// Gated recurrent unit layer (Cho et al., 2014) with PyTorch's math, gate order and weight layout
+/// (<c>torch.nn.GRU</c> with <c>batch_first=True</c>; the reset gate applies after the recurrent product, as
+/// in PyTorch, cuDNN and Keras's <c>reset_after=True</c>). At each step, for input x and previous state h:
+/// <code>
+/// r  = σ(W_ir x + b_ir + W_hr h + b_hr)
+/// z  = σ(W_iz x + b_iz + W_hz h + b_hz)
+/// n  = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+/// h' = (1 - z) ⊙ n + z ⊙ h
+/// </code>
+/// <c>weight_ih_l{k}</c> is [3H, in] (W_ir; W_iz; W_in stacked), <c>weight_hh_l{k}</c> [3H, H],
+/// <c>bias_ih_l{k}</c> and <c>bias_hh_l{k}</c> [3H]. Input [batch, time, features]; see <see cref="Recurrent"/>
+/// for outputs, states, stacking and directions.
+/// </summary>
+public sealed class Gru : Recurrent
+{
+    /// <summary>Creates a Gru layer; parameters are created from <paramref name="inputShape"/> now, or from the first input.</summary>
+    /// <param name="units">H, the hidden size.</param>
+    /// <param name="returnSequences">Return the output of every step ([batch, time, H·directions]) rather than the last ([batch, H·directions]).</param>
+    /// <param name="returnState">Also return the final state h_n, and accept its gradient in backward.</param>
+    /// <param name="goBackwards">Process the sequence from its end and return the reversed output sequence (Keras's <c>go_backwards</c>).</param>
+    /// <param name="bidirectional">Add a reverse direction to each layer; outputs are concatenated [forward, reverse].</param>
+    /// <param name="numLayers">Number of stacked layers.</param>
+    /// <param name="dropout">Dropout probability between stacked layers, during training.</param>
+    /// <param name="useBias">Whether to have the bias vectors.</param>
+    /// <param name="initialization">Keras's (default) or PyTorch's initialization.</param>
+    /// <param name="inputShape">(time, features) of one sample, time null when it varies; builds the layer now.</param>
+    /// <param name="seed">Seed for initialization and dropout; null for a random seed.</param>
+    /// <param name="name">The layer's name, <c>gru</c> by default.</param>
+    public Gru(
+        int units, bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool bidirectional = false,
+        int numLayers = 1, float dropout = 0f, bool useBias = true, RecurrentInitialization initialization = RecurrentInitialization.Keras,
+        (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null)
+        : base(CellKind.Gru, units, returnSequences, returnState, goBackwards, bidirectional, numLayers, dropout, useBias, initialization, inputShape, seed, name, "gru")
+    {
+    }
+}

@@ -1,0 +1,89 @@
+namespace Rnn.Tests.Reference;
+
+/// <summary>The float64 reference's analytic backward agrees with central finite differences of its forward.</summary>
+public class ReferenceRecurrentTests
+{
+    public static TheoryData<ReferenceCell, int, bool, bool, bool, bool, bool, bool> Cases()
+    {
+        var data = new TheoryData<ReferenceCell, int, bool, bool, bool, bool, bool, bool>();
+        foreach (var cell in Enum.GetValues<ReferenceCell>())
+        {
+            // cell, layers, bidirectional, initial state, mask, go backwards, return sequences, use bias
+            data.Add(cell, 1, false, true, false, false, true, true);
+            data.Add(cell, 2, true, false, true, true, false, true);
+            data.Add(cell, 2, false, true, true, false, true, false);
+            data.Add(cell, 1, true, true, false, true, true, true);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Reference_Backward_MatchesFiniteDifferences(
+        ReferenceCell cell, int layers, bool bidirectional, bool initialState, bool masked, bool goBackwards, bool returnSequences, bool useBias)
+    {
+        const int Batch = 2, Time = 4, Input = 3, Hidden = 3;
+        var random = new Random(1234 + (int)cell);
+        var model = new ReferenceRecurrent(cell, Input, Hidden, layers, bidirectional, useBias);
+        foreach (var p in model.Parameters.Values)
+        {
+            TestUtil.RandomArray(random, p.Length, 0.6).CopyTo(p, 0);
+        }
+
+        var states = layers * model.Directions * Batch * Hidden;
+        var width = Hidden * model.Directions;
+        var pass = new ReferenceRecurrent.Pass
+        {
+            Input = TestUtil.RandomArray(random, Batch * Time * Input),
+            Batch = Batch,
+            Time = Time,
+            H0 = initialState ? TestUtil.RandomArray(random, states) : null,
+            C0 = initialState && cell == ReferenceCell.Lstm ? TestUtil.RandomArray(random, states) : null,
+            Mask = masked ? [true, true, true, true, true, false, true, false] : null,
+            GoBackwards = goBackwards,
+            ReturnSequences = returnSequences,
+            DropoutMasks = layers > 1 ? [Enumerable.Range(0, Time * Batch * width).Select(i => i % 3 == 0 ? 0.0 : 1.5).ToArray()] : null,
+        };
+        var dOut = TestUtil.RandomArray(random, returnSequences ? Batch * Time * width : Batch * width);
+        var dHn = TestUtil.RandomArray(random, states);
+        var dCn = cell == ReferenceCell.Lstm ? TestUtil.RandomArray(random, states) : null;
+
+        var grads = model.Backward(model.Forward(pass), dOut, dHn, dCn);
+
+        double Loss() => model.Loss(pass, dOut, dHn, dCn);
+        CheckNumerically(pass.Input, grads.Input, Loss, "dX");
+        if (pass.H0 is not null)
+        {
+            CheckNumerically(pass.H0, grads.H0, Loss, "dh0");
+        }
+
+        if (pass.C0 is not null)
+        {
+            CheckNumerically(pass.C0, grads.C0, Loss, "dc0");
+        }
+
+        foreach (var (name, values) in model.Parameters)
+        {
+            CheckNumerically(values, grads.Parameters[name], Loss, name);
+        }
+    }
+
+    private static void CheckNumerically(double[] values, double[] analytic, Func<double> loss, string what)
+    {
+        const double Step = 1e-6;
+        var numeric = new double[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var saved = values[i];
+            values[i] = saved + Step;
+            var plus = loss();
+            values[i] = saved - Step;
+            var minus = loss();
+            values[i] = saved;
+            numeric[i] = (plus - minus) / (2 * Step);
+        }
+
+        TestUtil.AssertClose(numeric, analytic, 1e-7, 1e-6, what);
+    }
+}
