@@ -19,12 +19,12 @@ public static class RecurrentHarness
 {
     public static Recurrent CreateLayer(ReferenceCell cell, int hidden, int layers = 1, bool bidirectional = false, bool returnSequences = true,
         bool returnState = true, bool goBackwards = false, bool useBias = true, float dropout = 0f, int seed = 7) => cell switch
-    {
-        ReferenceCell.Lstm => new Lstm(hidden, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
-        ReferenceCell.Gru => new Gru(hidden, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
-        ReferenceCell.RnnRelu => new SimpleRnn(hidden, RnnActivation.Relu, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
-        _ => new SimpleRnn(hidden, RnnActivation.Tanh, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
-    };
+        {
+            ReferenceCell.Lstm => new Lstm(hidden, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
+            ReferenceCell.Gru => new Gru(hidden, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
+            ReferenceCell.RnnRelu => new SimpleRnn(hidden, RnnActivation.Relu, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
+            _ => new SimpleRnn(hidden, RnnActivation.Tanh, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
+        };
 
     /// <summary>Copies the reference's parameters into the layer (same PyTorch names) and checks both have the same set.</summary>
     public static void CopyParameters(ReferenceRecurrent reference, Recurrent layer)
