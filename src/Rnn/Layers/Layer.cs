@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 
 namespace Rnn.Layers;
@@ -5,9 +6,10 @@ namespace Rnn.Layers;
 /// <summary>
 /// A building block of a model: a differentiable function of its input with trainable
 /// <see cref="Parameters"/>. Parameters are created lazily by <see cref="Build"/>, from the shape of the
-/// first input (Keras style). <see cref="Forward(Tensor{float}, bool)"/> with <c>training: true</c> keeps
-/// what <see cref="Backward(Tensor{float})"/> needs; backward returns the gradient with respect to the input
-/// and adds (<c>+=</c>) the parameter gradients into <see cref="Parameter.Gradient"/>.
+/// first input or from a declared input shape (Keras style). <see cref="Forward(Tensor{float}, bool)"/> with
+/// <c>training: true</c> keeps what <see cref="Backward(Tensor{float})"/> needs (including a reference to
+/// the input: do not change it before backward); backward returns the gradient with respect to the input and
+/// adds (<c>+=</c>) the parameter gradients into <see cref="Parameter.Gradient"/>.
 /// </summary>
 /// <remarks>
 /// Shapes given to and returned by <see cref="Build"/> and <see cref="ComputeOutputShape"/> exclude the batch
@@ -16,20 +18,26 @@ namespace Rnn.Layers;
 public abstract class Layer
 {
     private readonly List<Parameter> _parameters = [];
+    private readonly int[]? _declaredInputShape;
     private string _name;
     private int[]? _inputShape;
+    private int? _seed;
 
-    /// <summary>Creates a layer named <paramref name="name"/>, or <paramref name="defaultName"/> when it is null.</summary>
-    /// <param name="name">The name given by the caller, or null.</param>
+    /// <summary>Creates a layer.</summary>
+    /// <param name="name">The name given by the caller, or null for <paramref name="defaultName"/>.</param>
     /// <param name="defaultName">The layer kind's default name, e.g. <c>lstm</c>.</param>
-    protected Layer(string? name, string defaultName)
+    /// <param name="declaredInputShape">The input shape without batch the caller declared, or null.</param>
+    /// <param name="seed">Seed for initialization and dropout, or null to take one from the model or at random.</param>
+    private protected Layer(string? name, string defaultName, int[]? declaredInputShape, int? seed)
     {
         _name = ValidateName(name ?? defaultName);
+        _declaredInputShape = declaredInputShape;
+        _seed = seed;
     }
 
     /// <summary>
     /// The layer's name: the prefix of its parameter names in model files (for example <c>lstm.weight_ih_l0</c>).
-    /// Letters, digits, '_' and '-' only.
+    /// Letters, digits, '_' and '-' only. A Sequential model makes default names unique (<c>lstm_1</c>, ...).
     /// </summary>
     public string Name
     {
@@ -40,14 +48,34 @@ public abstract class Layer
     /// <summary>Whether <see cref="Build"/> has created the parameters.</summary>
     public bool IsBuilt => _inputShape is not null;
 
-    /// <summary>The input shape (without batch) the layer was built for, or null before <see cref="Build"/>.</summary>
-    public IReadOnlyList<int>? InputShape => _inputShape;
+    /// <summary>The input shape (without batch) the layer was built for, else the declared one, else null.</summary>
+    public IReadOnlyList<int>? InputShape => _inputShape ?? _declaredInputShape;
 
-    /// <summary>The trainable parameters, in a fixed order (empty before <see cref="Build"/>).</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    /// <summary>
+    /// The trainable parameters, in a fixed order. Reading it builds the layer if its input shape was
+    /// declared; before that it is empty.
+    /// </summary>
+    public IReadOnlyList<Parameter> Parameters
+    {
+        get
+        {
+            if (_inputShape is null && _declaredInputShape is not null)
+            {
+                Build(_declaredInputShape);
+            }
 
-    /// <summary>Total number of trainable values.</summary>
-    public long ParameterCount => _parameters.Sum(p => (long)p.Length);
+            return _parameters;
+        }
+    }
+
+    /// <summary>Total number of trainable values (0 before the layer is built).</summary>
+    public long ParameterCount => Parameters.Sum(p => (long)p.Length);
+
+    /// <summary>The seed for initialization and dropout: given, assigned by a model, or drawn at random when the layer is built.</summary>
+    public int? Seed => _seed;
+
+    /// <summary>Whether the output of <see cref="Forward(Tensor{float}, bool)"/> depends on <c>training</c> (dropout).</summary>
+    internal virtual bool BehavesDifferentlyInTraining => false;
 
     /// <summary>
     /// Creates the parameters for inputs of shape <paramref name="inputShape"/> (without batch). Building again
@@ -59,12 +87,13 @@ public abstract class Layer
     {
         if (_inputShape is not null)
         {
-            CheckInputShape(inputShape, "input shape");
+            CheckInputShape(inputShape, $"input shape [batch, {string.Join(", ", inputShape.ToArray())}]");
             return;
         }
 
         ValidateInputShape(inputShape);
-        BuildCore(inputShape);
+        _seed ??= Random.Shared.Next();
+        BuildCore(inputShape, new Random(_seed.Value));
         _inputShape = inputShape.ToArray();
     }
 
@@ -85,10 +114,10 @@ public abstract class Layer
     /// <exception cref="ArgumentException">The input's shape does not suit the layer.</exception>
     public Tensor<float> Forward(Tensor<float> input, bool training = false)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ValidateInput(input);
-        EnsureBuilt(input);
-        return ForwardCore(input, training);
+        PrepareForward(input);
+        var output = TensorExtensions.Zeros(OutputShapeFor(input));
+        ForwardCore(input, output, default, training);
+        return output;
     }
 
     /// <summary>
@@ -102,7 +131,10 @@ public abstract class Layer
     public Tensor<float> Backward(Tensor<float> outputGradient)
     {
         ArgumentNullException.ThrowIfNull(outputGradient);
-        return BackwardCore(outputGradient);
+        var inputShape = CheckBackward(outputGradient);
+        var inputGradient = TensorExtensions.Zeros(inputShape);
+        BackwardCore(outputGradient, inputGradient);
+        return inputGradient;
     }
 
     /// <summary>Sets every parameter gradient to zero.</summary>
@@ -116,6 +148,72 @@ public abstract class Layer
 
     /// <inheritdoc/>
     public override string ToString() => $"{GetType().Name} '{Name}'";
+
+    /// <summary>Gives the layer a seed unless it has one (a model assigns seeds before building).</summary>
+    /// <param name="seed">The seed.</param>
+    internal void SetSeedIfUnset(int seed) => _seed ??= seed;
+
+    /// <summary>Validates an input batch and builds the layer from it if needed.</summary>
+    /// <param name="input">The input, batch first.</param>
+    internal void PrepareForward(Tensor<float> input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ValidateInput(input);
+        EnsureBuilt(input);
+    }
+
+    /// <summary>The full output shape (with batch) for a validated input.</summary>
+    /// <param name="input">The input, batch first.</param>
+    /// <returns>The output shape with batch.</returns>
+    internal int[] OutputShapeFor(Tensor<float> input)
+    {
+        var inner = new int[input.Rank - 1];
+        for (var i = 0; i < inner.Length; i++)
+        {
+            inner[i] = (int)input.Lengths[i + 1];
+        }
+
+        return [(int)input.Lengths[0], .. ComputeOutputShapeCore(inner)];
+    }
+
+    /// <summary>
+    /// The forward pass on a built layer and an input <see cref="PrepareForward"/> accepted, writing into
+    /// <paramref name="output"/> (shape <see cref="OutputShapeFor"/>).
+    /// </summary>
+    /// <param name="input">The input, batch first.</param>
+    /// <param name="output">The output to write.</param>
+    /// <param name="mask">[batch, time] 1 for real steps, 0 for padding; empty when there is no mask.</param>
+    /// <param name="training">Whether to keep what backward needs.</param>
+    internal abstract void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training);
+
+    /// <summary>
+    /// The backward pass after <see cref="CheckBackward"/> accepted <paramref name="outputGradient"/>: writes dL/dinput
+    /// (overwriting) and adds the parameter gradients.
+    /// </summary>
+    /// <param name="outputGradient">dL/doutput.</param>
+    /// <param name="inputGradient">dL/dinput, the shape of the last input (written).</param>
+    internal abstract void BackwardCore(Tensor<float> outputGradient, Tensor<float> inputGradient);
+
+    /// <summary>
+    /// Checks that backward can run with this output gradient, naming the problem otherwise.
+    /// </summary>
+    /// <param name="outputGradient">dL/doutput.</param>
+    /// <returns>The shape of the input gradient (the last training input's shape).</returns>
+    internal abstract int[] CheckBackward(Tensor<float> outputGradient);
+
+    /// <summary>
+    /// Writes the [batch, time] mask this layer produces from its input (Masking, Embedding with maskZero) and
+    /// returns true; returns false for layers that produce none (the default).
+    /// </summary>
+    /// <param name="input">The layer's input.</param>
+    /// <param name="mask">[batch, time] destination.</param>
+    /// <returns>Whether a mask was written.</returns>
+    internal virtual bool ComputeMask(Tensor<float> input, Span<byte> mask) => false;
+
+    /// <summary>Whether a mask on the input still applies to this layer's output (it keeps the time axis).</summary>
+    /// <param name="outputRank">Rank of the output, batch included.</param>
+    /// <returns>True when the mask passes on.</returns>
+    internal virtual bool PropagatesMask(int outputRank) => outputRank >= 3;
 
     /// <summary>Creates and registers a parameter (during <see cref="BuildCore"/>).</summary>
     /// <param name="name">The parameter's name within the layer.</param>
@@ -148,34 +246,47 @@ public abstract class Layer
 
     /// <summary>Creates the parameters for a validated input shape.</summary>
     /// <param name="inputShape">The shape without the batch dimension.</param>
-    private protected abstract void BuildCore(ReadOnlySpan<int> inputShape);
+    /// <param name="random">The layer's seeded random source for initialization.</param>
+    private protected abstract void BuildCore(ReadOnlySpan<int> inputShape, Random random);
 
     /// <summary>The output shape for a validated input shape (both without batch).</summary>
     /// <param name="inputShape">The shape without the batch dimension.</param>
     /// <returns>The output shape without the batch dimension.</returns>
     private protected abstract int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape);
 
-    /// <summary>The forward pass on a built layer and an input whose shape <see cref="EnsureBuilt"/> checked.</summary>
-    /// <param name="input">The input, batch first.</param>
-    /// <param name="training">Whether to keep what backward needs.</param>
-    /// <returns>The output.</returns>
-    private protected abstract Tensor<float> ForwardCore(Tensor<float> input, bool training);
+    /// <summary>Throws an <see cref="InvalidOperationException"/> saying backward needs a training forward pass.</summary>
+    /// <returns>Never returns.</returns>
+    private protected InvalidOperationException NoTrainingForward()
+        => new($"Layer '{Name}' cannot run Backward: there was no Forward with training: true since it was built or since the last inference Forward.");
 
-    /// <summary>The backward pass.</summary>
-    /// <param name="outputGradient">dL/doutput.</param>
-    /// <returns>dL/dinput.</returns>
-    private protected abstract Tensor<float> BackwardCore(Tensor<float> outputGradient);
-
-    /// <summary>Builds the layer from the input's shape if needed, then checks the input against the built shape.</summary>
-    /// <param name="input">The input, batch first.</param>
-    private protected void EnsureBuilt(Tensor<float> input)
+    /// <summary>Throws unless <paramref name="tensor"/> has exactly the shape <paramref name="expected"/>.</summary>
+    /// <param name="tensor">The tensor to check.</param>
+    /// <param name="expected">The expected full shape.</param>
+    /// <param name="what">What the tensor is, for the message.</param>
+    /// <param name="context">Where the expectation comes from, for the message.</param>
+    private protected void CheckShape(Tensor<float> tensor, ReadOnlySpan<int> expected, string what, string context)
     {
-        ArgumentNullException.ThrowIfNull(input);
+        var lengths = tensor.Lengths;
+        var matches = lengths.Length == expected.Length;
+        for (var i = 0; matches && i < expected.Length; i++)
+        {
+            matches = lengths[i] == expected[i];
+        }
+
+        if (!matches)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' expects the {what} to have shape {TensorExtensions.ShapeString(expected)} ({context}) but received {tensor.ShapeString()}.");
+        }
+    }
+
+    private void EnsureBuilt(Tensor<float> input)
+    {
         var lengths = input.Lengths;
         if (lengths.Length < 2)
         {
             throw new ArgumentException(
-                $"Layer '{Name}' expects a batch of rank {(_inputShape?.Length ?? 1) + 1} or more ([batch, ...]) but received rank {lengths.Length} (input shape {input.ShapeString()}).",
+                $"Layer '{Name}' expects a batch of rank {(InputShape?.Count ?? 1) + 1} or more ([batch, ...]) but received rank {lengths.Length} (input shape {input.ShapeString()}).",
                 nameof(input));
         }
 
@@ -187,6 +298,13 @@ public abstract class Layer
 
         if (_inputShape is null)
         {
+            if (_declaredInputShape is not null)
+            {
+                Build(_declaredInputShape);
+                CheckInputShape(shape, $"input shape {input.ShapeString()}");
+                return;
+            }
+
             for (var i = 0; i < shape.Length; i++)
             {
                 if (IsVariableDimension(i))
@@ -221,7 +339,7 @@ public abstract class Layer
             }
         }
 
-        static string Describe(int size) => size < 0 ? "any" : size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        static string Describe(int size) => size < 0 ? "any" : size.ToString(CultureInfo.InvariantCulture);
     }
 
     private static string ValidateName(string name)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Rnn.Initializers;
 
 namespace Rnn.Layers;
@@ -25,9 +26,7 @@ namespace Rnn.Layers;
 public abstract class Recurrent : Layer
 {
     private readonly CellKind _kind;
-    private readonly RecurrentInitialization _initialization;
-    private readonly Random _initRandom;
-    private readonly Random _dropoutRandom;
+    private Random _dropoutRandom = new(0);
     private RecurrentScan[] _scans = [];
 
     // Buffers reused across calls (time-major, row t·B + b).
@@ -46,7 +45,7 @@ public abstract class Recurrent : Layer
     private protected Recurrent(
         CellKind kind, int units, bool returnSequences, bool returnState, bool goBackwards, bool bidirectional, int numLayers,
         float dropout, bool useBias, RecurrentInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName)
-        : base(name, defaultName)
+        : base(name, defaultName, DeclaredShape(inputShape, name ?? defaultName), seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(numLayers, 1);
@@ -69,20 +68,7 @@ public abstract class Recurrent : Layer
         NumLayers = numLayers;
         Dropout = dropout;
         UseBias = useBias;
-        _initialization = initialization;
-        var baseSeed = seed ?? Random.Shared.Next();
-        _initRandom = new Random(baseSeed);
-        _dropoutRandom = new Random(unchecked((baseSeed * 31) + 17));
-        if (inputShape is { } shape)
-        {
-            if (shape.Features < 1 || shape.Time is < 1)
-            {
-                throw new ArgumentOutOfRangeException(
-                    nameof(inputShape), $"Layer '{Name}': inputShape must be (time ≥ 1 or null, features ≥ 1) but was ({shape.Time?.ToString(CultureInfo.InvariantCulture) ?? "null"}, {shape.Features}).");
-            }
-
-            Build(shape.Time ?? -1, shape.Features);
-        }
+        Initialization = initialization;
     }
 
     /// <summary>H, the number of hidden units of each direction of each layer.</summary>
@@ -91,7 +77,7 @@ public abstract class Recurrent : Layer
     /// <summary>Whether the output has every step ([batch, time, units · directions]) or only the last ([batch, units · directions]).</summary>
     public bool ReturnSequences { get; }
 
-    /// <summary>Whether <see cref="Forward(Tensor{float}, Tensor{float}?, Tensor{float}?, bool)"/> returns the final states, and <see cref="Backward(Tensor{float}, Tensor{float}?, Tensor{float}?)"/> accepts their gradients.</summary>
+    /// <summary>Whether <see cref="Forward(Tensor{float}, Tensor{float}?, Tensor{float}?, Tensor{bool}?, bool)"/> returns the final states, and <see cref="Backward(Tensor{float}, Tensor{float}?, Tensor{float}?)"/> accepts their gradients.</summary>
     public bool ReturnState { get; }
 
     /// <summary>
@@ -116,8 +102,16 @@ public abstract class Recurrent : Layer
     /// <summary>Whether the layers have the two bias vectors.</summary>
     public bool UseBias { get; }
 
+    /// <summary>How the weights are initialized when the layer is built.</summary>
+    public RecurrentInitialization Initialization { get; }
+
+    /// <summary>The cell kind, for the engine and serialization.</summary>
+    internal CellKind Kind => _kind;
+
+    internal override bool BehavesDifferentlyInTraining => Dropout > 0f && NumLayers > 1;
+
     /// <summary>Number of input features, once built.</summary>
-    public int InputFeatures => InputShape is { } shape ? shape[1] : throw new InvalidOperationException($"Layer '{Name}' is not built yet: its input feature count is not known.");
+    public int InputFeatures => IsBuilt ? InputShape![1] : throw new InvalidOperationException($"Layer '{Name}' is not built yet: its input feature count is not known.");
 
     /// <summary>The parameter called <paramref name="name"/> (for example <c>weight_hh_l0_reverse</c>).</summary>
     /// <param name="name">A PyTorch parameter name.</param>
@@ -128,166 +122,25 @@ public abstract class Recurrent : Layer
            ?? throw new KeyNotFoundException($"Layer '{Name}' has no parameter '{name}'; it has {string.Join(", ", Parameters.Select(p => p.Name))}.");
 
     /// <summary>
-    /// Runs the layer over a batch of sequences, optionally from given initial states.
+    /// Runs the layer over a batch of sequences, optionally from given initial states and with a padding mask.
     /// </summary>
     /// <param name="input">[batch, time, features].</param>
     /// <param name="initialHidden">h0, [numLayers · directions, batch, units] (PyTorch's layout), or null for zeros.</param>
     /// <param name="initialCell">c0 for Lstm, same shape, or null for zeros; must be null for other layers.</param>
+    /// <param name="mask">
+    /// [batch, time], false where a step is padding, or null when every step is real. At a masked step the state is
+    /// carried over unchanged and a returned sequence holds zeros, so each sample's final state (and output when not
+    /// returning sequences) is its own last real step's, as with PyTorch's packed sequences and Keras's masking.
+    /// </param>
     /// <param name="training">Keep what backward needs, and apply dropout between layers.</param>
     /// <returns>The output and, when <see cref="ReturnState"/>, the final states.</returns>
     /// <exception cref="ArgumentException">A shape does not match what the layer expects.</exception>
-    public RecurrentOutput Forward(Tensor<float> input, Tensor<float>? initialHidden, Tensor<float>? initialCell = null, bool training = false)
-        => Run(input, initialHidden, initialCell, default, training);
-
-    /// <summary>
-    /// Backpropagates through the last training forward pass: returns the gradients of the input and of the
-    /// initial states that were given, and adds every parameter's gradient to <see cref="Parameter.Gradient"/>.
-    /// </summary>
-    /// <param name="outputGradient">dL/doutput, the shape of the last output.</param>
-    /// <param name="finalHiddenGradient">dL/dh_n, [numLayers · directions, batch, units], or null; only when <see cref="ReturnState"/>.</param>
-    /// <param name="finalCellGradient">dL/dc_n for Lstm, same shape, or null; only when <see cref="ReturnState"/>.</param>
-    /// <returns>dL/dinput and, where initial states were given, dL/dh0 and dL/dc0.</returns>
-    /// <exception cref="InvalidOperationException">There was no training forward pass to backpropagate through.</exception>
-    /// <exception cref="ArgumentException">A shape does not match the last forward pass.</exception>
-    public RecurrentGradients Backward(Tensor<float> outputGradient, Tensor<float>? finalHiddenGradient, Tensor<float>? finalCellGradient = null)
+    public RecurrentOutput Forward(Tensor<float> input, Tensor<float>? initialHidden, Tensor<float>? initialCell = null, Tensor<bool>? mask = null, bool training = false)
     {
-        ArgumentNullException.ThrowIfNull(outputGradient);
-        var record = _record ?? throw new InvalidOperationException(
-            $"Layer '{Name}' cannot run Backward: there was no Forward with training: true since it was built or since the last inference Forward.");
-        var batch = record.Batch;
-        var time = record.Time;
-        var hidden = Units;
-        var directions = Directions;
-        var width = hidden * directions;
-        int[] expected = ReturnSequences ? [batch, time, width] : [batch, width];
-        CheckShape(outputGradient, expected, "output gradient", "the output of the last Forward");
-        if ((finalHiddenGradient is not null || finalCellGradient is not null) && !ReturnState)
-        {
-            throw new ArgumentException(
-                $"Layer '{Name}' received a final-state gradient but does not return its state; create it with returnState: true to backpropagate from h_n/c_n.");
-        }
-
-        int[] stateShape = [NumLayers * directions, batch, hidden];
-        if (finalHiddenGradient is not null)
-        {
-            CheckShape(finalHiddenGradient, stateShape, "final hidden state gradient", "h_n");
-        }
-
-        if (finalCellGradient is not null)
-        {
-            if (_kind != CellKind.Lstm)
-            {
-                throw new ArgumentException($"Layer '{Name}' has no cell state, but a final cell state gradient was given.", nameof(finalCellGradient));
-            }
-
-            CheckShape(finalCellGradient, stateShape, "final cell state gradient", "c_n");
-        }
-
-        var rows = time * batch;
-        var block = batch * hidden;
-        var mask = record.HasMask ? _mask.AsSpan(0, rows) : default;
-        var dOutput = outputGradient.AsFlatSpan();
-        Span<float> topGradient = default;
-        if (ReturnSequences)
-        {
-            Grow(ref _topGradient, rows * width);
-            topGradient = _topGradient.AsSpan(0, rows * width);
-            ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
-            if (!mask.IsEmpty)
-            {
-                for (var r = 0; r < rows; r++)
-                {
-                    if (mask[r] == 0)
-                    {
-                        topGradient.Slice(r * width, width).Clear();
-                    }
-                }
-            }
-        }
-
-        var dh0 = record.HasInitialHidden ? TensorExtensions.Zeros(NumLayers * directions, batch, hidden) : null;
-        var dc0 = record.HasInitialCell ? TensorExtensions.Zeros(NumLayers * directions, batch, hidden) : null;
-        var finalHidden = finalHiddenGradient is null ? default : finalHiddenGradient.AsFlatSpan();
-        var finalCell = finalCellGradient is null ? default : finalCellGradient.AsFlatSpan();
-        Grow(ref _finalGradient, block);
-        var finalGradient = _finalGradient.AsSpan(0, block);
-        Grow(ref _gradientA, rows * Math.Max(width, InputFeatures));
-        Grow(ref _gradientB, rows * Math.Max(width, InputFeatures));
-        ReadOnlySpan<float> layerOutputGradient = topGradient;
-        var swap = false;
-        for (var layer = NumLayers - 1; layer >= 0; layer--)
-        {
-            var inputSize = layer == 0 ? InputFeatures : width;
-            var layerInput = LayerInput(layer, rows);
-            var inputGradient = (swap ? _gradientB : _gradientA).AsSpan(0, rows * inputSize);
-            for (var d = 0; d < directions; d++)
-            {
-                var index = (layer * directions) + d;
-                var hasFinalHidden = !finalHidden.IsEmpty || (layer == NumLayers - 1 && !ReturnSequences);
-                if (hasFinalHidden)
-                {
-                    finalGradient.Clear();
-                    if (!finalHidden.IsEmpty)
-                    {
-                        finalHidden.Slice(index * block, block).CopyTo(finalGradient);
-                    }
-
-                    if (layer == NumLayers - 1 && !ReturnSequences)
-                    {
-                        for (var b = 0; b < batch; b++)
-                        {
-                            TensorPrimitives.Add(finalGradient.Slice(b * hidden, hidden), dOutput.Slice((b * width) + (d * hidden), hidden), finalGradient.Slice(b * hidden, hidden));
-                        }
-                    }
-                }
-
-                var scan = _scans[index];
-                scan.Backward(
-                    layerInput,
-                    layerOutputGradient.IsEmpty ? default : layerOutputGradient[(d * hidden)..],
-                    width,
-                    hasFinalHidden ? finalGradient : default,
-                    finalCell.IsEmpty ? default : finalCell.Slice(index * block, block),
-                    mask,
-                    inputGradient,
-                    accumulateInputGradient: d > 0);
-                if (dh0 is not null)
-                {
-                    scan.InitialHiddenGradient.CopyTo(dh0.AsFlatSpan().Slice(index * block, block));
-                }
-
-                if (dc0 is not null)
-                {
-                    scan.InitialCellGradient.CopyTo(dc0.AsFlatSpan().Slice(index * block, block));
-                }
-            }
-
-            if (layer > 0 && record.DropoutApplied)
-            {
-                TensorPrimitives.Multiply(inputGradient, _dropoutMasks[layer - 1].AsSpan(0, rows * width), inputGradient);
-            }
-
-            layerOutputGradient = inputGradient;
-            swap = !swap;
-        }
-
-        var dInput = TensorExtensions.Zeros(batch, time, InputFeatures);
-        FromTimeMajor(layerOutputGradient, batch, time, InputFeatures, GoBackwards, dInput.AsFlatSpan());
-        return new RecurrentGradients(dInput, dh0, dc0);
-    }
-
-    /// <summary>Runs with an optional padding mask ([batch, time], 1 = real step, 0 = padding).</summary>
-    internal RecurrentOutput Run(Tensor<float> input, Tensor<float>? initialHidden, Tensor<float>? initialCell, ReadOnlySpan<byte> mask, bool training)
-    {
-        ValidateInput(input);
-        EnsureBuilt(input);
+        PrepareForward(input);
         var batch = (int)input.Lengths[0];
         var time = (int)input.Lengths[1];
-        var features = (int)input.Lengths[2];
-        var hidden = Units;
-        var directions = Directions;
-        var width = hidden * directions;
-        int[] stateShape = [NumLayers * directions, batch, hidden];
+        int[] stateShape = [NumLayers * Directions, batch, Units];
         if (initialHidden is not null)
         {
             CheckShape(initialHidden, stateShape, "initial hidden state", $"[numLayers · directions, batch, units] for input shape {input.ShapeString()}");
@@ -303,11 +156,124 @@ public abstract class Recurrent : Layer
             CheckShape(initialCell, stateShape, "initial cell state", $"[numLayers · directions, batch, units] for input shape {input.ShapeString()}");
         }
 
-        if (!mask.IsEmpty && mask.Length != batch * time)
+        ReadOnlySpan<byte> maskBytes = default;
+        if (mask is not null)
         {
-            throw new ArgumentException($"Layer '{Name}' expects a mask of [batch, time] = [{batch}, {time}] values but received {mask.Length}.", nameof(mask));
+            if (mask.Rank != 2 || mask.Lengths[0] != batch || mask.Lengths[1] != time || !mask.IsDense)
+            {
+                throw new ArgumentException(
+                    $"Layer '{Name}' expects a dense mask of shape [{batch}, {time}] ([batch, time] for input shape {input.ShapeString()}) but received {TensorExtensions.ShapeString(mask.Lengths)}.",
+                    nameof(mask));
+            }
+
+            maskBytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref mask.GetPinnableReference(), batch * time));
         }
 
+        var output = TensorExtensions.Zeros(OutputShapeFor(input));
+        var finalHidden = ReturnState ? TensorExtensions.Zeros(stateShape) : null;
+        var finalCell = ReturnState && _kind == CellKind.Lstm ? TensorExtensions.Zeros(stateShape) : null;
+        Run(
+            input,
+            initialHidden is null ? default : initialHidden.AsFlatSpan(),
+            initialCell is null ? default : initialCell.AsFlatSpan(),
+            maskBytes,
+            training,
+            output.AsFlatSpan(),
+            finalHidden is null ? default : finalHidden.AsFlatSpan(),
+            finalCell is null ? default : finalCell.AsFlatSpan());
+        return new RecurrentOutput(output, finalHidden, finalCell);
+    }
+
+    /// <summary>
+    /// Backpropagates through the last training forward pass: returns the gradients of the input and of the
+    /// initial states that were given, and adds every parameter's gradient to <see cref="Parameter.Gradient"/>.
+    /// </summary>
+    /// <param name="outputGradient">dL/doutput, the shape of the last output.</param>
+    /// <param name="finalHiddenGradient">dL/dh_n, [numLayers · directions, batch, units], or null; only when <see cref="ReturnState"/>.</param>
+    /// <param name="finalCellGradient">dL/dc_n for Lstm, same shape, or null; only when <see cref="ReturnState"/>.</param>
+    /// <returns>dL/dinput and, where initial states were given, dL/dh0 and dL/dc0.</returns>
+    /// <exception cref="InvalidOperationException">There was no training forward pass to backpropagate through.</exception>
+    /// <exception cref="ArgumentException">A shape does not match the last forward pass.</exception>
+    public RecurrentGradients Backward(Tensor<float> outputGradient, Tensor<float>? finalHiddenGradient, Tensor<float>? finalCellGradient = null)
+    {
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        var inputShape = CheckBackward(outputGradient);
+        var record = _record!;
+        if ((finalHiddenGradient is not null || finalCellGradient is not null) && !ReturnState)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' received a final-state gradient but does not return its state; create it with returnState: true to backpropagate from h_n/c_n.");
+        }
+
+        int[] stateShape = [NumLayers * Directions, record.Batch, Units];
+        if (finalHiddenGradient is not null)
+        {
+            CheckShape(finalHiddenGradient, stateShape, "final hidden state gradient", "h_n");
+        }
+
+        if (finalCellGradient is not null)
+        {
+            if (_kind != CellKind.Lstm)
+            {
+                throw new ArgumentException($"Layer '{Name}' has no cell state, but a final cell state gradient was given.", nameof(finalCellGradient));
+            }
+
+            CheckShape(finalCellGradient, stateShape, "final cell state gradient", "c_n");
+        }
+
+        var dInput = TensorExtensions.Zeros(inputShape);
+        var dh0 = record.HasInitialHidden ? TensorExtensions.Zeros(stateShape) : null;
+        var dc0 = record.HasInitialCell ? TensorExtensions.Zeros(stateShape) : null;
+        BackwardRun(
+            outputGradient.AsFlatSpan(),
+            finalHiddenGradient is null ? default : finalHiddenGradient.AsFlatSpan(),
+            finalCellGradient is null ? default : finalCellGradient.AsFlatSpan(),
+            dInput.AsFlatSpan(),
+            dh0 is null ? default : dh0.AsFlatSpan(),
+            dc0 is null ? default : dc0.AsFlatSpan());
+        return new RecurrentGradients(dInput, dh0, dc0);
+    }
+
+    /// <summary>The dropout mask (0 or 1 / (1 - p)) applied to layer <paramref name="layer"/>'s output in the last training pass, time-major [T·B, width]; for tests.</summary>
+    internal ReadOnlySpan<float> DropoutMask(int layer, int length) => _dropoutMasks[layer].AsSpan(0, length);
+
+    internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
+        => Run(input, default, default, mask, training, output.AsFlatSpan(), default, default);
+
+    internal override int[] CheckBackward(Tensor<float> outputGradient)
+    {
+        var record = _record ?? throw NoTrainingForward();
+        var width = Units * Directions;
+        int[] expected = ReturnSequences ? [record.Batch, record.Time, width] : [record.Batch, width];
+        CheckShape(outputGradient, expected, "output gradient", "the output of the last Forward");
+        return [record.Batch, record.Time, InputFeatures];
+    }
+
+    internal override void BackwardCore(Tensor<float> outputGradient, Tensor<float> inputGradient)
+        => BackwardRun(outputGradient.AsFlatSpan(), default, default, inputGradient.AsFlatSpan(), default, default);
+
+    internal override bool PropagatesMask(int outputRank) => ReturnSequences;
+
+    /// <summary>
+    /// The forward pass on validated arguments, writing the output (and final states when their spans are not
+    /// empty) into the given spans.
+    /// </summary>
+    /// <param name="input">[B, T, F], validated.</param>
+    /// <param name="h0">[L·D, B, H] or empty.</param>
+    /// <param name="c0">[L·D, B, H] or empty.</param>
+    /// <param name="mask">[B, T] or empty.</param>
+    /// <param name="training">Keep what backward needs.</param>
+    /// <param name="output">[B, T, D·H] or [B, D·H].</param>
+    /// <param name="finalHidden">[L·D, B, H] or empty.</param>
+    /// <param name="finalCell">[L·D, B, H] or empty.</param>
+    internal void Run(Tensor<float> input, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, ReadOnlySpan<byte> mask, bool training, Span<float> output, Span<float> finalHidden, Span<float> finalCell)
+    {
+        var batch = (int)input.Lengths[0];
+        var time = (int)input.Lengths[1];
+        var features = (int)input.Lengths[2];
+        var hidden = Units;
+        var directions = Directions;
+        var width = hidden * directions;
         _record = null;
         var rows = time * batch;
         var block = batch * hidden;
@@ -328,9 +294,7 @@ public abstract class Recurrent : Layer
             timeMask = _mask.AsSpan(0, rows);
         }
 
-        var h0 = initialHidden is null ? default : initialHidden.AsFlatSpan();
-        var c0 = initialCell is null ? default : initialCell.AsFlatSpan();
-        var applyDropout = training && Dropout > 0f && NumLayers > 1;
+        var applyDropout = training && BehavesDifferentlyInTraining;
         for (var layer = 0; layer < NumLayers; layer++)
         {
             var layerInput = LayerInput(layer, rows);
@@ -346,27 +310,24 @@ public abstract class Recurrent : Layer
 
             if (layer < NumLayers - 1)
             {
-                var output = _layerOutputs[layer];
-                Grow(ref output, rows * width);
-                _layerOutputs[layer] = output;
-                ConcatenateDirections(layer, rows, output.AsSpan(0, rows * width));
+                var layerOutput = _layerOutputs[layer];
+                Grow(ref layerOutput, rows * width);
+                _layerOutputs[layer] = layerOutput;
+                ConcatenateDirections(layer, rows, layerOutput.AsSpan(0, rows * width));
                 if (applyDropout)
                 {
                     var dropoutMask = _dropoutMasks[layer];
                     Grow(ref dropoutMask, rows * width);
                     _dropoutMasks[layer] = dropoutMask;
                     FillDropoutMask(dropoutMask.AsSpan(0, rows * width));
-                    TensorPrimitives.Multiply(output.AsSpan(0, rows * width), dropoutMask.AsSpan(0, rows * width), output.AsSpan(0, rows * width));
+                    TensorPrimitives.Multiply(layerOutput.AsSpan(0, rows * width), dropoutMask.AsSpan(0, rows * width), layerOutput.AsSpan(0, rows * width));
                 }
             }
         }
 
         var top = (NumLayers - 1) * directions;
-        Tensor<float> result;
         if (ReturnSequences)
         {
-            result = TensorExtensions.Zeros(batch, time, width);
-            var destination = result.AsFlatSpan();
             for (var d = 0; d < directions; d++)
             {
                 var outputs = _scans[top + d].Outputs;
@@ -374,63 +335,151 @@ public abstract class Recurrent : Layer
                 {
                     for (var b = 0; b < batch; b++)
                     {
+                        var destination = output.Slice((((b * time) + t) * width) + (d * hidden), hidden);
                         if (!timeMask.IsEmpty && timeMask[(t * batch) + b] == 0)
                         {
-                            continue;
+                            destination.Clear();
                         }
-
-                        outputs.Slice(((t * batch) + b) * hidden, hidden).CopyTo(destination.Slice((((b * time) + t) * width) + (d * hidden), hidden));
+                        else
+                        {
+                            outputs.Slice(((t * batch) + b) * hidden, hidden).CopyTo(destination);
+                        }
                     }
                 }
             }
         }
         else
         {
-            result = TensorExtensions.Zeros(batch, width);
-            var destination = result.AsFlatSpan();
             for (var d = 0; d < directions; d++)
             {
                 var final = _scans[top + d].FinalHidden;
                 for (var b = 0; b < batch; b++)
                 {
-                    final.Slice(b * hidden, hidden).CopyTo(destination.Slice((b * width) + (d * hidden), hidden));
+                    final.Slice(b * hidden, hidden).CopyTo(output.Slice((b * width) + (d * hidden), hidden));
                 }
             }
         }
 
-        Tensor<float>? finalHidden = null;
-        Tensor<float>? finalCell = null;
-        if (ReturnState)
+        for (var index = 0; index < _scans.Length; index++)
         {
-            finalHidden = TensorExtensions.Zeros(stateShape);
-            var hn = finalHidden.AsFlatSpan();
-            Span<float> cn = default;
-            if (_kind == CellKind.Lstm)
+            if (!finalHidden.IsEmpty)
             {
-                finalCell = TensorExtensions.Zeros(stateShape);
-                cn = finalCell.AsFlatSpan();
+                _scans[index].FinalHidden.CopyTo(finalHidden.Slice(index * block, block));
             }
 
-            for (var index = 0; index < _scans.Length; index++)
+            if (!finalCell.IsEmpty)
             {
-                _scans[index].FinalHidden.CopyTo(hn.Slice(index * block, block));
-                if (!cn.IsEmpty)
-                {
-                    _scans[index].FinalCell.CopyTo(cn.Slice(index * block, block));
-                }
+                _scans[index].FinalCell.CopyTo(finalCell.Slice(index * block, block));
             }
         }
 
         if (training)
         {
-            _record = new ForwardRecord(batch, time, initialHidden is not null, initialCell is not null, !mask.IsEmpty, applyDropout);
+            _record = new ForwardRecord(batch, time, !h0.IsEmpty, !c0.IsEmpty, !mask.IsEmpty, applyDropout);
         }
-
-        return new RecurrentOutput(result, finalHidden, finalCell);
     }
 
-    /// <summary>The dropout mask (0 or 1 / (1 - p)) applied to layer <paramref name="layer"/>'s output in the last training pass, time-major [T·B, width]; for tests.</summary>
-    internal ReadOnlySpan<float> DropoutMask(int layer, int length) => _dropoutMasks[layer].AsSpan(0, length);
+    /// <summary>The backward pass on validated arguments (see <see cref="Backward(Tensor{float}, Tensor{float}?, Tensor{float}?)"/>).</summary>
+    /// <param name="dOutput">dL/doutput, the last output's shape.</param>
+    /// <param name="finalHidden">dL/dh_n [L·D, B, H] or empty.</param>
+    /// <param name="finalCell">dL/dc_n [L·D, B, H] or empty.</param>
+    /// <param name="dInput">dL/dinput [B, T, F] (written).</param>
+    /// <param name="dh0">dL/dh0 [L·D, B, H] (written) or empty.</param>
+    /// <param name="dc0">dL/dc0 [L·D, B, H] (written) or empty.</param>
+    internal void BackwardRun(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> finalHidden, ReadOnlySpan<float> finalCell, Span<float> dInput, Span<float> dh0, Span<float> dc0)
+    {
+        var record = _record!;
+        var batch = record.Batch;
+        var time = record.Time;
+        var hidden = Units;
+        var directions = Directions;
+        var width = hidden * directions;
+        var rows = time * batch;
+        var block = batch * hidden;
+        var mask = record.HasMask ? _mask.AsSpan(0, rows) : default;
+        Span<float> topGradient = default;
+        if (ReturnSequences)
+        {
+            Grow(ref _topGradient, rows * width);
+            topGradient = _topGradient.AsSpan(0, rows * width);
+            ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
+            if (!mask.IsEmpty)
+            {
+                for (var r = 0; r < rows; r++)
+                {
+                    if (mask[r] == 0)
+                    {
+                        topGradient.Slice(r * width, width).Clear();
+                    }
+                }
+            }
+        }
+
+        Grow(ref _finalGradient, block);
+        var finalGradient = _finalGradient.AsSpan(0, block);
+        Grow(ref _gradientA, rows * Math.Max(width, InputFeatures));
+        Grow(ref _gradientB, rows * Math.Max(width, InputFeatures));
+        ReadOnlySpan<float> layerOutputGradient = topGradient;
+        var swap = false;
+        for (var layer = NumLayers - 1; layer >= 0; layer--)
+        {
+            var inputSize = layer == 0 ? InputFeatures : width;
+            var layerInput = LayerInput(layer, rows);
+            var inputGradient = (swap ? _gradientB : _gradientA).AsSpan(0, rows * inputSize);
+            for (var d = 0; d < directions; d++)
+            {
+                var index = (layer * directions) + d;
+                var fromOutput = layer == NumLayers - 1 && !ReturnSequences;
+                var hasFinalHidden = !finalHidden.IsEmpty || fromOutput;
+                if (hasFinalHidden)
+                {
+                    finalGradient.Clear();
+                    if (!finalHidden.IsEmpty)
+                    {
+                        finalHidden.Slice(index * block, block).CopyTo(finalGradient);
+                    }
+
+                    if (fromOutput)
+                    {
+                        for (var b = 0; b < batch; b++)
+                        {
+                            TensorPrimitives.Add(finalGradient.Slice(b * hidden, hidden), dOutput.Slice((b * width) + (d * hidden), hidden), finalGradient.Slice(b * hidden, hidden));
+                        }
+                    }
+                }
+
+                var scan = _scans[index];
+                scan.Backward(
+                    layerInput,
+                    layerOutputGradient.IsEmpty ? default : layerOutputGradient[(d * hidden)..],
+                    width,
+                    hasFinalHidden ? finalGradient : default,
+                    finalCell.IsEmpty ? default : finalCell.Slice(index * block, block),
+                    mask,
+                    inputGradient,
+                    accumulateInputGradient: d > 0);
+                if (!dh0.IsEmpty)
+                {
+                    scan.InitialHiddenGradient.CopyTo(dh0.Slice(index * block, block));
+                }
+
+                if (!dc0.IsEmpty)
+                {
+                    scan.InitialCellGradient.CopyTo(dc0.Slice(index * block, block));
+                }
+            }
+
+            if (layer > 0 && record.DropoutApplied)
+            {
+                TensorPrimitives.Multiply(inputGradient, _dropoutMasks[layer - 1].AsSpan(0, rows * width), inputGradient);
+            }
+
+            layerOutputGradient = inputGradient;
+            swap = !swap;
+        }
+
+        FromTimeMajor(layerOutputGradient, batch, time, InputFeatures, GoBackwards, dInput);
+    }
 
     private protected override void ValidateInputShape(ReadOnlySpan<int> inputShape)
     {
@@ -446,12 +495,13 @@ public abstract class Recurrent : Layer
         }
     }
 
-    private protected override void BuildCore(ReadOnlySpan<int> inputShape)
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random)
     {
         var features = inputShape[1];
         var hidden = Units;
         var gates = RecurrentScan.GateCount(_kind);
         var directions = Directions;
+        _dropoutRandom = new Random(random.Next());
         _scans = new RecurrentScan[NumLayers * directions];
         _layerOutputs = new float[Math.Max(NumLayers - 1, 0)][];
         _dropoutMasks = new float[Math.Max(NumLayers - 1, 0)][];
@@ -471,7 +521,7 @@ public abstract class Recurrent : Layer
                 var weightHh = AddParameter("weight_hh" + suffix, gates * hidden, hidden);
                 var biasIh = UseBias ? AddParameter("bias_ih" + suffix, gates * hidden) : null;
                 var biasHh = UseBias ? AddParameter("bias_hh" + suffix, gates * hidden) : null;
-                Initialize(weightIh, weightHh, biasIh, biasHh, inputSize);
+                Initialize(weightIh, weightHh, biasIh, biasHh, inputSize, random);
                 _scans[(layer * directions) + d] = new RecurrentScan(_kind, inputSize, hidden, reverse: d == 1, weightIh, weightHh, biasIh, biasHh);
             }
         }
@@ -480,11 +530,21 @@ public abstract class Recurrent : Layer
     private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape)
         => ReturnSequences ? [inputShape[0], Units * Directions] : [Units * Directions];
 
-    private protected override Tensor<float> ForwardCore(Tensor<float> input, bool training)
-        => Run(input, null, null, default, training).Output;
+    private static int[]? DeclaredShape((int? Time, int Features)? inputShape, string name)
+    {
+        if (inputShape is not { } shape)
+        {
+            return null;
+        }
 
-    private protected override Tensor<float> BackwardCore(Tensor<float> outputGradient)
-        => Backward(outputGradient, null, null).Input;
+        if (shape.Features < 1 || shape.Time is < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(inputShape), $"Layer '{name}': inputShape must be (time ≥ 1 or null, features ≥ 1) but was ({shape.Time?.ToString(CultureInfo.InvariantCulture) ?? "null"}, {shape.Features}).");
+        }
+
+        return [shape.Time ?? -1, shape.Features];
+    }
 
     private static void Grow(ref float[] buffer, int length)
     {
@@ -554,25 +614,25 @@ public abstract class Recurrent : Layer
         }
     }
 
-    private void Initialize(Parameter weightIh, Parameter weightHh, Parameter? biasIh, Parameter? biasHh, int inputSize)
+    private void Initialize(Parameter weightIh, Parameter weightHh, Parameter? biasIh, Parameter? biasHh, int inputSize, Random random)
     {
         var hidden = Units;
         var gates = RecurrentScan.GateCount(_kind);
-        if (_initialization == RecurrentInitialization.PyTorch)
+        if (Initialization == RecurrentInitialization.PyTorch)
         {
             var limit = 1.0 / Math.Sqrt(hidden);
-            Init.Uniform(weightIh.Data, limit, _initRandom);
-            Init.Uniform(weightHh.Data, limit, _initRandom);
+            Init.Uniform(weightIh.Data, limit, random);
+            Init.Uniform(weightHh.Data, limit, random);
             if (biasIh is not null && biasHh is not null)
             {
-                Init.Uniform(biasIh.Data, limit, _initRandom);
-                Init.Uniform(biasHh.Data, limit, _initRandom);
+                Init.Uniform(biasIh.Data, limit, random);
+                Init.Uniform(biasHh.Data, limit, random);
             }
         }
         else
         {
-            Init.GlorotUniform(weightIh.Data, inputSize, gates * hidden, _initRandom);
-            Init.Orthogonal(weightHh.Data, gates * hidden, hidden, _initRandom);
+            Init.GlorotUniform(weightIh.Data, inputSize, gates * hidden, random);
+            Init.Orthogonal(weightHh.Data, gates * hidden, hidden, random);
             if (biasIh is not null && _kind == CellKind.Lstm)
             {
                 biasIh.Data.AsSpan(hidden, hidden).Fill(1f);
@@ -607,22 +667,6 @@ public abstract class Recurrent : Layer
         {
             throw new ArgumentException(
                 $"Layer '{Name}' expects {built[1]} input features but received {input.Lengths[2]} (input shape {input.ShapeString()}).", nameof(input));
-        }
-    }
-
-    private void CheckShape(Tensor<float> tensor, int[] expected, string what, string context)
-    {
-        var lengths = tensor.Lengths;
-        var matches = lengths.Length == expected.Length;
-        for (var i = 0; matches && i < expected.Length; i++)
-        {
-            matches = lengths[i] == expected[i];
-        }
-
-        if (!matches)
-        {
-            throw new ArgumentException(
-                $"Layer '{Name}' expects the {what} to have shape {TensorExtensions.ShapeString(expected)} ({context}) but received {tensor.ShapeString()}.");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Rnn.Layers;
 using Rnn.Tests.Reference;
 
@@ -85,11 +86,11 @@ public static class RecurrentHarness
         layer.Build(-1, c.Input);
         CopyParameters(reference, layer);
         int[] stateShape = [c.Layers * directions, c.Batch, c.Hidden];
-        var output = layer.Run(
+        var output = layer.Forward(
             TestUtil.ToTensor(x, c.Batch, c.Time, c.Input),
             h0 is null ? null : TestUtil.ToTensor(h0, stateShape),
             c0 is null ? null : TestUtil.ToTensor(c0, stateShape),
-            mask is null ? default : mask.Select(m => (byte)(m ? 1 : 0)).ToArray(),
+            mask is null ? null : Tensor.Create(mask, [c.Batch, c.Time]),
             training: true);
 
         double[][]? dropoutMasks = null;
