@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
@@ -22,6 +21,7 @@ namespace Rnn.Serialization;
 public sealed record NamedTensor
 {
     private readonly string _name;
+    private readonly int[] _shape;
 
     /// <summary>Creates a tensor over <paramref name="data"/> (not copied).</summary>
     /// <param name="name">The tensor's name; not null.</param>
@@ -39,14 +39,16 @@ public sealed record NamedTensor
         }
 
         _name = name;
-        Shape = [.. shape];
+        _shape = shape.ToArray();
+        Shape = Array.AsReadOnly(_shape);
         Data = data;
     }
 
-    private NamedTensor(string name, ImmutableArray<int> shape, float[] data)
+    private NamedTensor(string name, int[] shape, float[] data)
     {
         _name = name;
-        Shape = shape;
+        _shape = shape;
+        Shape = Array.AsReadOnly(_shape);
         Data = data;
     }
 
@@ -58,8 +60,8 @@ public sealed record NamedTensor
         init => _name = value ?? throw new ArgumentNullException(nameof(value), "A tensor name cannot be null.");
     }
 
-    /// <summary>The dimensions, outermost first (<c>[]</c> for a scalar).</summary>
-    public ImmutableArray<int> Shape { get; }
+    /// <summary>The dimensions, outermost first (empty for a scalar); read-only.</summary>
+    public IReadOnlyList<int> Shape { get; }
 
     /// <summary>The elements in row-major order; <c>Data.Length</c> is the product of <see cref="Shape"/>.</summary>
     public float[] Data { get; }
@@ -68,7 +70,7 @@ public sealed record NamedTensor
     public bool Equals(NamedTensor? other) =>
         other is not null
         && _name == other._name
-        && Shape.AsSpan().SequenceEqual(other.Shape.AsSpan())
+        && _shape.AsSpan().SequenceEqual(other._shape)
         && MemoryMarshal.AsBytes(Data.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(other.Data.AsSpan()));
 
     /// <inheritdoc/>
@@ -81,8 +83,11 @@ public sealed record NamedTensor
     internal static NamedTensor CreateValidated(string name, int[] shape, float[] data)
     {
         Debug.Assert(ShapeProblem(name, shape, data.Length) is null);
-        return new NamedTensor(name, ImmutableCollectionsMarshal.AsImmutableArray(shape), data);
+        return new NamedTensor(name, shape, data);
     }
+
+    /// <summary>The shape array itself, for the writer (which only reads it).</summary>
+    internal int[] ShapeArray => _shape;
 
     /// <summary>
     /// What is wrong with <paramref name="shape"/> as the shape of <paramref name="length"/> elements

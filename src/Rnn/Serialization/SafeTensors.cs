@@ -452,7 +452,7 @@ public static class SafeTensors
         return tensors.Select(t =>
             t is null
                 ? throw new ArgumentException("The tensors to write include a null tensor.", nameof(tensors))
-                : (t.Name, ImmutableCollectionsMarshal.AsArray(t.Shape)!, (ReadOnlyMemory<float>)t.Data));
+                : (t.Name, t.ShapeArray, (ReadOnlyMemory<float>)t.Data));
     }
 
     /// <summary>A validated write: the complete header (length prefix, JSON, padding) and the data in order.</summary>

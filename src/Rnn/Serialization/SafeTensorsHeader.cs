@@ -67,13 +67,13 @@ internal sealed class SafeTensorsHeader
         Dictionary<string, string>? metadata = null;
         try
         {
-            var reader = new Utf8JsonReader(json, ReaderOptions);
-            if (!reader.Read())
+            if (json.Trim(" \t\r\n"u8).IsEmpty)
             {
                 throw Invalid(source, "the header is empty; expected a JSON object.");
             }
 
-            if (reader.TokenType != JsonTokenType.StartObject)
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            if (Next(ref reader) != JsonTokenType.StartObject)
             {
                 throw Invalid(source, $"the header must be a JSON object, but it starts with a {Describe(reader.TokenType)}.");
             }
