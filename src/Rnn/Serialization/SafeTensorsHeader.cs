@@ -101,10 +101,8 @@ internal sealed class SafeTensorsHeader
                 entries.Add(ReadEntry(ref reader, entries.Count, name, dataLength, source));
             }
 
-            if (reader.Read())
-            {
-                throw Invalid(source, $"the header has a {Describe(reader.TokenType)} after its JSON object.");
-            }
+            // Reading past the root object makes the reader throw on anything but whitespace (the padding).
+            reader.Read();
         }
         catch (JsonException e)
         {
