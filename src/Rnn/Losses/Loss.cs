@@ -1,0 +1,312 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Numerics.Tensors;
+
+namespace Rnn.Losses;
+
+/// <summary>
+/// A loss: the number training minimizes, and its gradient with respect to the predictions. Semantics are
+/// Keras's: a loss is computed for every sample-step (a row of the last axis), then averaged over the
+/// sample-steps that count.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Shapes: predictions <c>[batch, k]</c> or <c>[batch, time, k]</c>. Targets have the predictions' shape
+/// (for k = 1 also without the trailing 1), except for <see cref="Losses.SparseCategoricalCrossEntropy"/>,
+/// whose targets are class indices of shape <c>[batch]</c> / <c>[batch, time]</c> (or with a trailing 1).
+/// </para>
+/// <para>
+/// Reduction: with <c>n</c> counted sample-steps and <c>ℓ_s</c> the loss of sample-step <c>s</c>, the loss is
+/// <c>L = (1/n) Σ_s ℓ_s</c>. For <see cref="Losses.MeanSquaredError"/>, <see cref="Losses.MeanAbsoluteError"/>,
+/// <see cref="Losses.Huber"/> and <see cref="Losses.BinaryCrossEntropy"/>, <c>ℓ_s</c> is a mean over the k values
+/// of the last axis; for the categorical cross-entropies it is a sum over the k classes. Without a mask every
+/// sample-step counts (<c>n = batch·time</c>), so the first four are the mean over all elements.
+/// </para>
+/// <para>
+/// Losses are immutable and stateless: one instance may serve several models and threads.
+/// </para>
+/// </remarks>
+public abstract class Loss
+{
+    /// <summary>Creates a loss with its Keras name.</summary>
+    /// <param name="name">The Keras name, e.g. <c>mean_squared_error</c>.</param>
+    private protected Loss(string name)
+    {
+        Name = name;
+    }
+
+    /// <summary>
+    /// Mean squared error, <c>ℓ = mean_k (prediction - target)²</c>; Keras's <c>mean_squared_error</c> (<c>"mse"</c>).
+    /// </summary>
+    public static MeanSquaredError MeanSquaredError { get; } = new();
+
+    /// <summary>
+    /// Mean absolute error, <c>ℓ = mean_k |prediction - target|</c>; Keras's <c>mean_absolute_error</c> (<c>"mae"</c>).
+    /// </summary>
+    public static MeanAbsoluteError MeanAbsoluteError { get; } = new();
+
+    /// <summary>
+    /// The loss's Keras name (<c>mean_squared_error</c>, <c>mean_absolute_error</c>, <c>huber_loss</c>,
+    /// <c>binary_crossentropy</c>, <c>categorical_crossentropy</c>, <c>sparse_categorical_crossentropy</c>):
+    /// the key of the loss in training history, and with <see cref="GetConfig"/> what <see cref="FromConfig"/>
+    /// rebuilds it from.
+    /// </summary>
+    public string Name { get; }
+
+    /// <summary>Whether targets are class indices, one per sample-step, rather than one value per prediction.</summary>
+    internal virtual bool TargetsAreClassIndices => false;
+
+    /// <summary>"Loss 'name'", the start of every error message.</summary>
+    private protected string Owner => $"Loss '{Name}'";
+
+    /// <summary>Huber loss with threshold <paramref name="delta"/>; Keras's <c>huber_loss</c>.</summary>
+    /// <param name="delta">Where the loss turns from quadratic to linear; positive.</param>
+    /// <returns>A <see cref="Losses.Huber"/> loss.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delta"/> is not positive and finite.</exception>
+    public static Huber Huber(float delta = 1f) => new(delta);
+
+    /// <summary>Binary cross-entropy, one independent yes/no per value; Keras's <c>binary_crossentropy</c>.</summary>
+    /// <param name="fromLogits">Whether predictions are logits (a sigmoid is applied inside the loss, stably) rather than probabilities.</param>
+    /// <returns>A <see cref="Losses.BinaryCrossEntropy"/> loss.</returns>
+    public static BinaryCrossEntropy BinaryCrossEntropy(bool fromLogits = false) => new(fromLogits);
+
+    /// <summary>Categorical cross-entropy against one-hot or probability targets; Keras's <c>categorical_crossentropy</c>.</summary>
+    /// <param name="fromLogits">Whether predictions are logits (a softmax is applied inside the loss, stably) rather than probabilities.</param>
+    /// <returns>A <see cref="Losses.CategoricalCrossEntropy"/> loss.</returns>
+    public static CategoricalCrossEntropy CategoricalCrossEntropy(bool fromLogits = false) => new(fromLogits);
+
+    /// <summary>Categorical cross-entropy against class-index targets; Keras's <c>sparse_categorical_crossentropy</c>.</summary>
+    /// <param name="fromLogits">Whether predictions are logits (a softmax is applied inside the loss, stably) rather than probabilities.</param>
+    /// <returns>A <see cref="Losses.SparseCategoricalCrossEntropy"/> loss.</returns>
+    public static SparseCategoricalCrossEntropy SparseCategoricalCrossEntropy(bool fromLogits = false) => new(fromLogits);
+
+    /// <summary>
+    /// Rebuilds a loss from its <see cref="Name"/> and <see cref="GetConfig"/>, as a model file stores it:
+    /// <c>Loss.FromConfig(loss.Name, loss.GetConfig())</c> equals <c>loss</c>. Also accepts Keras's short names
+    /// <c>mse</c>, <c>mae</c> and <c>huber</c>.
+    /// </summary>
+    /// <param name="name">The Keras name of the loss.</param>
+    /// <param name="config">Its settings as from <see cref="GetConfig"/>; null or missing keys take the defaults.</param>
+    /// <returns>The loss.</returns>
+    /// <exception cref="ArgumentException">The name is unknown, or the config has an unknown key or a malformed value.</exception>
+    public static Loss FromConfig(string name, IReadOnlyDictionary<string, string>? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        config ??= new Dictionary<string, string>();
+        switch (name)
+        {
+            case "mean_squared_error" or "mse":
+                CheckKeys(name, config);
+                return MeanSquaredError;
+            case "mean_absolute_error" or "mae":
+                CheckKeys(name, config);
+                return MeanAbsoluteError;
+            case "huber_loss" or "huber":
+                CheckKeys(name, config, "delta");
+                return new Huber(ReadFloat(name, config, "delta", 1f));
+            case "binary_crossentropy":
+                CheckKeys(name, config, "from_logits");
+                return new BinaryCrossEntropy(ReadBool(name, config, "from_logits"));
+            case "categorical_crossentropy":
+                CheckKeys(name, config, "from_logits");
+                return new CategoricalCrossEntropy(ReadBool(name, config, "from_logits"));
+            case "sparse_categorical_crossentropy":
+                CheckKeys(name, config, "from_logits");
+                return new SparseCategoricalCrossEntropy(ReadBool(name, config, "from_logits"));
+            default:
+                throw new ArgumentException(
+                    $"Unknown loss '{name}'. Known losses: mean_squared_error (mse), mean_absolute_error (mae), huber_loss (huber), binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy.",
+                    nameof(name));
+        }
+    }
+
+    /// <summary>
+    /// The loss's settings by Keras name, with invariant-culture values (<c>{"from_logits": "true"}</c>,
+    /// <c>{"delta": "1.5"}</c>); empty for losses without settings.
+    /// </summary>
+    /// <returns>A new dictionary.</returns>
+    public virtual IReadOnlyDictionary<string, string> GetConfig() => new Dictionary<string, string>();
+
+    /// <summary>
+    /// The mean loss over all sample-steps of a batch, and optionally its gradient.
+    /// </summary>
+    /// <param name="prediction">[batch, k] or [batch, time, k].</param>
+    /// <param name="target">The predictions' shape (see <see cref="Loss"/> for the accepted shapes).</param>
+    /// <param name="gradient">
+    /// When given: [the predictions' shape], overwritten with dL/dprediction of the returned mean loss
+    /// (so already divided by the number of sample-steps). Must not overlap the predictions or targets.
+    /// </param>
+    /// <returns>The mean loss L.</returns>
+    /// <exception cref="ArgumentException">
+    /// The shapes do not fit, the batch is empty, or a target is invalid for the loss: not finite, outside
+    /// [0, 1] for binary cross-entropy, not an integer class index in [0, k) for sparse categorical cross-entropy.
+    /// </exception>
+    public float Compute(Tensor<float> prediction, Tensor<float> target, Tensor<float>? gradient = null)
+        => Compute(prediction, target, default, hasMask: false, gradient);
+
+    /// <summary>
+    /// The mean loss over the sample-steps a mask selects, and optionally its gradient (Keras's masked loss).
+    /// Masked-out sample-steps contribute nothing: not to the sum, not to the count, and their gradient is 0;
+    /// their targets are not validated (padding may hold any value). When every sample-step is masked out the
+    /// loss and gradient are 0.
+    /// </summary>
+    /// <param name="prediction">[batch, k] or [batch, time, k].</param>
+    /// <param name="target">The predictions' shape (see <see cref="Loss"/> for the accepted shapes).</param>
+    /// <param name="mask">
+    /// [batch, time] (one flag per sample-step) or [batch] (one flag per sample, for all its steps);
+    /// nonzero = counts, 0 = ignored.
+    /// </param>
+    /// <param name="gradient">When given: [the predictions' shape], overwritten with dL/dprediction of the returned mean.</param>
+    /// <returns>The mean loss over the counted sample-steps.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Compute(Tensor{float}, Tensor{float}, Tensor{float})"/>, or the mask's length is neither batch nor batch·time.</exception>
+    public float Compute(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask, Tensor<float>? gradient = null)
+        => Compute(prediction, target, mask, hasMask: true, gradient);
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        var config = GetConfig();
+        return config.Count == 0 ? Name : $"{Name}({string.Join(", ", config.Select(c => $"{c.Key}={c.Value}"))})";
+    }
+
+    /// <summary>
+    /// The loss on flat buffers, allocation-free: the core the public overloads and the training loop call.
+    /// The caller has checked the shapes; targets are validated here (only in counted rows).
+    /// </summary>
+    /// <param name="prediction">[rows, classes], rows = batch·time.</param>
+    /// <param name="target">[rows, classes], or [rows] class indices when <see cref="TargetsAreClassIndices"/>.</param>
+    /// <param name="gradient">[rows, classes] overwritten with dL/dprediction of the returned mean, or empty for none.</param>
+    /// <param name="rows">Number of sample-steps.</param>
+    /// <param name="classes">Size of the last axis.</param>
+    /// <param name="mask">[rows] nonzero where a row counts, or empty when all count.</param>
+    /// <returns>The mean loss over the counted rows; 0 when none counts.</returns>
+    /// <exception cref="ArgumentException">A target in a counted row is invalid for the loss.</exception>
+    internal float Compute(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, int rows, int classes, ReadOnlySpan<byte> mask)
+    {
+        var targetWidth = TargetsAreClassIndices ? 1 : classes;
+        Debug.Assert(rows > 0 && classes > 0);
+        Debug.Assert(prediction.Length == rows * classes && target.Length == rows * targetWidth);
+        Debug.Assert(gradient.IsEmpty || gradient.Length == rows * classes);
+        Debug.Assert(mask.IsEmpty || mask.Length == rows);
+
+        var count = mask.IsEmpty ? rows : rows - mask.Count((byte)0);
+        if (count == 0)
+        {
+            gradient.Clear();
+            return 0f;
+        }
+
+        var scale = 1f / count;
+        var total = 0.0;
+        for (var r = 0; r < rows; r++)
+        {
+            var gradientRow = gradient.IsEmpty ? default : gradient.Slice(r * classes, classes);
+            if (!mask.IsEmpty && mask[r] == 0)
+            {
+                gradientRow.Clear();
+                continue;
+            }
+
+            total += RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale, r * targetWidth);
+        }
+
+        return (float)(total / count);
+    }
+
+    /// <summary>
+    /// The loss ℓ of one sample-step and, when <paramref name="gradient"/> is not empty, <c>scale · dℓ/dprediction</c>.
+    /// </summary>
+    /// <param name="prediction">[classes].</param>
+    /// <param name="target">[classes], or [1] holding a class index.</param>
+    /// <param name="gradient">[classes] to overwrite, or empty.</param>
+    /// <param name="scale">1 / (number of counted rows): the factor that turns dℓ into d(mean loss).</param>
+    /// <param name="targetIndex">Flat index of <c>target[0]</c> in the whole target buffer, for error messages.</param>
+    /// <returns>ℓ.</returns>
+    private protected abstract double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex);
+
+    /// <summary>Throws unless <paramref name="value"/> is finite.</summary>
+    /// <param name="value">A target value.</param>
+    /// <param name="index">Its flat index in the targets.</param>
+    private protected void CheckFinite(float value, int index)
+    {
+        if (!float.IsFinite(value))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"{Owner} expects finite targets but received {value} at flat index {index} of the targets."));
+        }
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the loss, what it expects of a target and what came.</summary>
+    /// <param name="expected">What a target must be, e.g. "targets in [0, 1]".</param>
+    /// <param name="value">The offending target.</param>
+    /// <param name="index">Its flat index in the targets.</param>
+    [DoesNotReturn]
+    private protected void ThrowInvalidTarget(string expected, float value, int index)
+        => throw new ArgumentException(
+            string.Create(CultureInfo.InvariantCulture, $"{Owner} expects {expected} but received {value} at flat index {index} of the targets."));
+
+    private static void CheckKeys(string name, IReadOnlyDictionary<string, string> config, params string[] known)
+    {
+        foreach (var key in config.Keys)
+        {
+            if (!known.Contains(key, StringComparer.Ordinal))
+            {
+                var settings = known.Length == 0 ? "it has no settings" : $"its settings are: {string.Join(", ", known)}";
+                throw new ArgumentException($"Loss '{name}' has no setting '{key}'; {settings}.", nameof(config));
+            }
+        }
+    }
+
+    private static float ReadFloat(string name, IReadOnlyDictionary<string, string> config, string key, float defaultValue)
+    {
+        if (!config.TryGetValue(key, out var text))
+        {
+            return defaultValue;
+        }
+
+        return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"Loss '{name}' expects setting '{key}' to be a number but received '{text}'.", nameof(config));
+    }
+
+    private static bool ReadBool(string name, IReadOnlyDictionary<string, string> config, string key)
+    {
+        if (!config.TryGetValue(key, out var text))
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var value)
+            ? value
+            : throw new ArgumentException($"Loss '{name}' expects setting '{key}' to be 'true' or 'false' but received '{text}'.", nameof(config));
+    }
+
+    private float Compute(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask, bool hasMask, Tensor<float>? gradient)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(target);
+        var shape = LossShape.Of(Owner, prediction, target, TargetsAreClassIndices);
+        Span<float> gradientSpan = default;
+        if (gradient is not null)
+        {
+            LossShape.CheckGradient(Owner, prediction, gradient);
+            gradientSpan = gradient.AsFlatSpan();
+        }
+
+        byte[]? rented = null;
+        try
+        {
+            var rowMask = hasMask ? shape.RowMask(Owner, mask, ref rented) : default;
+            return Compute(prediction.AsFlatSpan(), target.AsFlatSpan(), gradientSpan, shape.Rows, shape.Classes, rowMask);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace Rnn.Metrics;
+
+/// <summary>
+/// Mean squared error: a sample-step's value is <c>(1/k) Σ_i (p_i - y_i)²</c>, so the result is the mean
+/// of all squared errors. Keras's <c>mean_squared_error</c> (<c>"mse"</c>).
+/// </summary>
+public sealed class MeanSquaredError : Metric
+{
+    /// <summary>Creates the metric.</summary>
+    /// <param name="name">The name in training history; <c>mean_squared_error</c> when null.</param>
+    public MeanSquaredError(string? name = null)
+        : base(name, "mean_squared_error")
+    {
+    }
+
+    private protected override double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < prediction.Length; i++)
+        {
+            var error = (double)prediction[i] - target[i];
+            sum += error * error;
+        }
+
+        return sum / prediction.Length;
+    }
+}

@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Rnn.Losses;
+
+namespace Rnn.Metrics;
+
+/// <summary>
+/// A number that reports how well a model does, accumulated over the batches of an epoch: <see cref="Update(Tensor{float}, Tensor{float})"/>
+/// once per batch, <see cref="Result"/> at any time, <see cref="Reset"/> between epochs. Semantics are Keras's.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Shapes are those of the losses: predictions <c>[batch, k]</c> or <c>[batch, time, k]</c>; targets of the
+/// predictions' shape (for k = 1 also without the trailing 1), or class indices <c>[batch]</c> /
+/// <c>[batch, time]</c> (or with a trailing 1) for <see cref="SparseCategoricalAccuracy"/>.
+/// </para>
+/// <para>
+/// Every sample-step (a row of the last axis) gets a value v, for example 1 if its class is right and 0 if
+/// not, and <see cref="Result"/> is the mean of v over all sample-steps counted since <see cref="Reset"/>. Sums
+/// and counts accumulate in double precision, so the result over several batches equals the metric computed
+/// on all of them at once, whatever the batch sizes. A mask excludes sample-steps from both.
+/// </para>
+/// <para>A metric holds state: use one instance per model, from one thread at a time.</para>
+/// </remarks>
+public abstract class Metric
+{
+    private double _total;
+    private long _count;
+
+    /// <summary>Creates a metric.</summary>
+    /// <param name="name">The name given by the caller, or null for <paramref name="defaultName"/>.</param>
+    /// <param name="defaultName">The metric kind's Keras name.</param>
+    private protected Metric(string? name, string defaultName)
+    {
+        name ??= defaultName;
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException($"A metric name must not be empty or white space but received '{name}'.", nameof(name));
+        }
+
+        Name = name;
+    }
+
+    /// <summary>
+    /// A new <see cref="Metrics.Accuracy"/>: Keras's <c>"accuracy"</c>, which picks binary, categorical or sparse
+    /// categorical accuracy from the shapes.
+    /// </summary>
+    public static Accuracy Accuracy => new();
+
+    /// <summary>A new <see cref="Metrics.BinaryAccuracy"/> with threshold 0.5.</summary>
+    public static BinaryAccuracy BinaryAccuracy => new();
+
+    /// <summary>A new <see cref="Metrics.CategoricalAccuracy"/>.</summary>
+    public static CategoricalAccuracy CategoricalAccuracy => new();
+
+    /// <summary>A new <see cref="Metrics.SparseCategoricalAccuracy"/>.</summary>
+    public static SparseCategoricalAccuracy SparseCategoricalAccuracy => new();
+
+    /// <summary>A new <see cref="Metrics.MeanAbsoluteError"/>.</summary>
+    public static MeanAbsoluteError MeanAbsoluteError => new();
+
+    /// <summary>A new <see cref="Metrics.MeanSquaredError"/>.</summary>
+    public static MeanSquaredError MeanSquaredError => new();
+
+    /// <summary>The metric's name: its key in training history (Keras's, e.g. <c>accuracy</c> or <c>mae</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>
+    /// The mean of the per-sample-step values over everything counted since the last <see cref="Reset"/>;
+    /// 0 before anything was counted (as Keras).
+    /// </summary>
+    public float Result => _count == 0 ? 0f : (float)(_total / _count);
+
+    /// <summary>
+    /// A new metric from a name as Keras's <c>compile(metrics=[...])</c> accepts it (case-insensitive):
+    /// <c>accuracy</c> or <c>acc</c>, <c>binary_accuracy</c>, <c>categorical_accuracy</c>,
+    /// <c>sparse_categorical_accuracy</c>, <c>mean_absolute_error</c> or <c>mae</c>, <c>mean_squared_error</c> or
+    /// <c>mse</c>. As in Keras, the metric's <see cref="Name"/> is the string given, so that
+    /// <c>"acc"</c> is reported as <c>acc</c>.
+    /// </summary>
+    /// <param name="name">The name.</param>
+    /// <returns>A new metric.</returns>
+    /// <exception cref="ArgumentException">The name is unknown.</exception>
+    public static Metric FromName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.ToUpperInvariant() switch
+        {
+            "ACCURACY" or "ACC" => new Accuracy(name),
+            "BINARY_ACCURACY" => new BinaryAccuracy(name: name),
+            "CATEGORICAL_ACCURACY" => new CategoricalAccuracy(name),
+            "SPARSE_CATEGORICAL_ACCURACY" => new SparseCategoricalAccuracy(name),
+            "MEAN_ABSOLUTE_ERROR" or "MAE" => new MeanAbsoluteError(name),
+            "MEAN_SQUARED_ERROR" or "MSE" => new MeanSquaredError(name),
+            _ => throw new ArgumentException(
+                $"Unknown metric '{name}'. Known metrics: accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error (mae), mean_squared_error (mse).",
+                nameof(name)),
+        };
+    }
+
+    /// <summary>Adds a batch: every sample-step counts.</summary>
+    /// <param name="prediction">[batch, k] or [batch, time, k].</param>
+    /// <param name="target">See <see cref="Metric"/> for the accepted shapes.</param>
+    /// <exception cref="ArgumentException">The shapes do not fit, or the batch is empty.</exception>
+    public void Update(Tensor<float> prediction, Tensor<float> target) => Update(prediction, target, default, hasMask: false);
+
+    /// <summary>Adds the sample-steps of a batch that a mask selects; the others change nothing.</summary>
+    /// <param name="prediction">[batch, k] or [batch, time, k].</param>
+    /// <param name="target">See <see cref="Metric"/> for the accepted shapes.</param>
+    /// <param name="mask">[batch, time] (per sample-step) or [batch] (per sample, for all its steps); nonzero = counts.</param>
+    /// <exception cref="ArgumentException">The shapes do not fit, the batch is empty, or the mask's length is neither batch nor batch·time.</exception>
+    public void Update(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask) => Update(prediction, target, mask, hasMask: true);
+
+    /// <summary>Forgets everything counted so far (call between epochs).</summary>
+    public void Reset()
+    {
+        _total = 0;
+        _count = 0;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name}: {Result}";
+
+    /// <summary>
+    /// Adds a batch from flat buffers, allocation-free: the core the public overloads and the training loop call.
+    /// The caller has checked the shapes.
+    /// </summary>
+    /// <param name="prediction">[rows, classes], rows = batch·time.</param>
+    /// <param name="target">[rows, classes], or [rows] class indices.</param>
+    /// <param name="rows">Number of sample-steps.</param>
+    /// <param name="classes">Size of the last axis.</param>
+    /// <param name="mask">[rows] nonzero where a row counts, or empty when all count.</param>
+    internal void Update(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, int rows, int classes, ReadOnlySpan<byte> mask)
+    {
+        Debug.Assert(rows > 0 && classes > 0 && prediction.Length == rows * classes);
+        Debug.Assert(target.Length == rows || target.Length == rows * classes);
+        Debug.Assert(mask.IsEmpty || mask.Length == rows);
+        var targetWidth = target.Length / rows;
+        var total = 0.0;
+        var count = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            if (!mask.IsEmpty && mask[r] == 0)
+            {
+                continue;
+            }
+
+            total += RowValue(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth));
+            count++;
+        }
+
+        _total += total;
+        _count += count;
+    }
+
+    /// <summary>Whether, for these shapes, targets are class indices (one per sample-step) rather than one value per prediction.</summary>
+    /// <param name="prediction">The predictions.</param>
+    /// <param name="target">The targets.</param>
+    /// <returns>True for class indices.</returns>
+    private protected virtual bool TargetsAreClassIndices(Tensor<float> prediction, Tensor<float> target) => false;
+
+    /// <summary>The value v of one sample-step.</summary>
+    /// <param name="prediction">[classes].</param>
+    /// <param name="target">[classes], or [1] holding a class index.</param>
+    /// <returns>v, for example 1 for right and 0 for wrong.</returns>
+    private protected abstract double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target);
+
+    private void Update(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask, bool hasMask)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(target);
+        var owner = $"Metric '{Name}'";
+        var shape = LossShape.Of(owner, prediction, target, TargetsAreClassIndices(prediction, target));
+        byte[]? rented = null;
+        try
+        {
+            var rowMask = hasMask ? shape.RowMask(owner, mask, ref rented) : default;
+            Update(prediction.AsFlatSpan(), target.AsFlatSpan(), shape.Rows, shape.Classes, rowMask);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+}
