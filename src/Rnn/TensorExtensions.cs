@@ -19,6 +19,18 @@ internal static class TensorExtensions
         return MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), checked((int)tensor.FlattenedLength));
     }
 
+    /// <summary>The shape as an int array.</summary>
+    public static int[] Shape(this Tensor<float> tensor)
+    {
+        var shape = new int[tensor.Rank];
+        for (var i = 0; i < shape.Length; i++)
+        {
+            shape[i] = checked((int)tensor.Lengths[i]);
+        }
+
+        return shape;
+    }
+
     /// <summary>Shape as <c>[2, 3, 4]</c>, for error messages.</summary>
     public static string ShapeString(this Tensor<float> tensor) => ShapeString(tensor.Lengths);
 

@@ -33,7 +33,7 @@ public sealed class Gru : Recurrent
     /// <param name="name">The layer's name, <c>gru</c> by default.</param>
     public Gru(
         int units, bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool bidirectional = false,
-        int numLayers = 1, float dropout = 0f, bool useBias = true, RecurrentInitialization initialization = RecurrentInitialization.Keras,
+        int numLayers = 1, float dropout = 0f, bool useBias = true, WeightInitialization initialization = WeightInitialization.Keras,
         (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null)
         : base(CellKind.Gru, units, returnSequences, returnState, goBackwards, bidirectional, numLayers, dropout, useBias, initialization, inputShape, seed, name, "gru")
     {

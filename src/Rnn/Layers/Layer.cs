@@ -31,6 +31,7 @@ public abstract class Layer
     private protected Layer(string? name, string defaultName, int[]? declaredInputShape, int? seed)
     {
         _name = ValidateName(name ?? defaultName);
+        HasDefaultName = name is null;
         _declaredInputShape = declaredInputShape;
         _seed = seed;
     }
@@ -42,7 +43,11 @@ public abstract class Layer
     public string Name
     {
         get => _name;
-        set => _name = ValidateName(value);
+        set
+        {
+            _name = ValidateName(value);
+            HasDefaultName = false;
+        }
     }
 
     /// <summary>Whether <see cref="Build"/> has created the parameters.</summary>
@@ -73,6 +78,9 @@ public abstract class Layer
 
     /// <summary>The seed for initialization and dropout: given, assigned by a model, or drawn at random when the layer is built.</summary>
     public int? Seed => _seed;
+
+    /// <summary>Whether the name is the kind's default (a model may then rename it to keep names unique).</summary>
+    internal bool HasDefaultName { get; private set; }
 
     /// <summary>Whether the output of <see cref="Forward(Tensor{float}, bool)"/> depends on <c>training</c> (dropout).</summary>
     internal virtual bool BehavesDifferentlyInTraining => false;
@@ -153,6 +161,10 @@ public abstract class Layer
     /// <param name="seed">The seed.</param>
     internal void SetSeedIfUnset(int seed) => _seed ??= seed;
 
+    /// <summary>Renames a layer whose name was the default, keeping <see cref="HasDefaultName"/>.</summary>
+    /// <param name="name">The new, unique name.</param>
+    internal void RenameDefault(string name) => _name = ValidateName(name);
+
     /// <summary>Validates an input batch and builds the layer from it if needed.</summary>
     /// <param name="input">The input, batch first.</param>
     internal void PrepareForward(Tensor<float> input)
@@ -191,8 +203,8 @@ public abstract class Layer
     /// (overwriting) and adds the parameter gradients.
     /// </summary>
     /// <param name="outputGradient">dL/doutput.</param>
-    /// <param name="inputGradient">dL/dinput, the shape of the last input (written).</param>
-    internal abstract void BackwardCore(Tensor<float> outputGradient, Tensor<float> inputGradient);
+    /// <param name="inputGradient">dL/dinput, the shape of the last input (written); null when nobody needs it (the first layer of a model), which saves its GEMM.</param>
+    internal abstract void BackwardCore(Tensor<float> outputGradient, Tensor<float>? inputGradient);
 
     /// <summary>
     /// Checks that backward can run with this output gradient, naming the problem otherwise.
@@ -290,35 +302,49 @@ public abstract class Layer
                 nameof(input));
         }
 
-        var shape = new int[lengths.Length - 1];
-        for (var i = 0; i < shape.Length; i++)
-        {
-            shape[i] = checked((int)lengths[i + 1]);
-        }
-
         if (_inputShape is null)
         {
             if (_declaredInputShape is not null)
             {
                 Build(_declaredInputShape);
-                CheckInputShape(shape, $"input shape {input.ShapeString()}");
+            }
+            else
+            {
+                var shape = new int[lengths.Length - 1];
+                for (var i = 0; i < shape.Length; i++)
+                {
+                    shape[i] = IsVariableDimension(i) ? -1 : checked((int)lengths[i + 1]);
+                }
+
+                Build(shape);
                 return;
             }
-
-            for (var i = 0; i < shape.Length; i++)
-            {
-                if (IsVariableDimension(i))
-                {
-                    shape[i] = -1;
-                }
-            }
-
-            Build(shape);
         }
-        else
+
+        if (!MatchesBuiltShape(lengths[1..]))
         {
-            CheckInputShape(shape, $"input shape {input.ShapeString()}");
+            CheckInputShape(input.Shape().AsSpan(1), $"input shape {input.ShapeString()}");
         }
+    }
+
+    /// <summary>Whether an input's dimensions after batch fit the built shape (allocation-free; the error path explains).</summary>
+    private bool MatchesBuiltShape(ReadOnlySpan<nint> shape)
+    {
+        var built = _inputShape!;
+        if (shape.Length != built.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < built.Length; i++)
+        {
+            if (built[i] >= 0 && shape[i] != built[i] && !IsVariableDimension(i))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void CheckInputShape(ReadOnlySpan<int> shape, string received)

@@ -35,7 +35,7 @@ public sealed class Lstm : Recurrent
     /// <param name="name">The layer's name, <c>lstm</c> by default.</param>
     public Lstm(
         int units, bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool bidirectional = false,
-        int numLayers = 1, float dropout = 0f, bool useBias = true, RecurrentInitialization initialization = RecurrentInitialization.Keras,
+        int numLayers = 1, float dropout = 0f, bool useBias = true, WeightInitialization initialization = WeightInitialization.Keras,
         (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null)
         : base(CellKind.Lstm, units, returnSequences, returnState, goBackwards, bidirectional, numLayers, dropout, useBias, initialization, inputShape, seed, name, "lstm")
     {

@@ -44,7 +44,7 @@ public abstract class Recurrent : Layer
 
     private protected Recurrent(
         CellKind kind, int units, bool returnSequences, bool returnState, bool goBackwards, bool bidirectional, int numLayers,
-        float dropout, bool useBias, RecurrentInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName)
+        float dropout, bool useBias, WeightInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName)
         : base(name, defaultName, DeclaredShape(inputShape, name ?? defaultName), seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
@@ -103,7 +103,7 @@ public abstract class Recurrent : Layer
     public bool UseBias { get; }
 
     /// <summary>How the weights are initialized when the layer is built.</summary>
-    public RecurrentInitialization Initialization { get; }
+    public WeightInitialization Initialization { get; }
 
     /// <summary>The cell kind, for the engine and serialization.</summary>
     internal CellKind Kind => _kind;
@@ -249,8 +249,8 @@ public abstract class Recurrent : Layer
         return [record.Batch, record.Time, InputFeatures];
     }
 
-    internal override void BackwardCore(Tensor<float> outputGradient, Tensor<float> inputGradient)
-        => BackwardRun(outputGradient.AsFlatSpan(), default, default, inputGradient.AsFlatSpan(), default, default);
+    internal override void BackwardCore(Tensor<float> outputGradient, Tensor<float>? inputGradient)
+        => BackwardRun(outputGradient.AsFlatSpan(), default, default, inputGradient is null ? default : inputGradient.AsFlatSpan(), default, default);
 
     internal override bool PropagatesMask(int outputRank) => ReturnSequences;
 
@@ -277,12 +277,12 @@ public abstract class Recurrent : Layer
         _record = null;
         var rows = time * batch;
         var block = batch * hidden;
-        Grow(ref _x, rows * features);
+        Buffers.Grow(ref _x, rows * features);
         ToTimeMajor(input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
         ReadOnlySpan<byte> timeMask = default;
         if (!mask.IsEmpty)
         {
-            Grow(ref _mask, rows);
+            Buffers.Grow(ref _mask, rows);
             for (var b = 0; b < batch; b++)
             {
                 for (var t = 0; t < time; t++)
@@ -311,13 +311,13 @@ public abstract class Recurrent : Layer
             if (layer < NumLayers - 1)
             {
                 var layerOutput = _layerOutputs[layer];
-                Grow(ref layerOutput, rows * width);
+                Buffers.Grow(ref layerOutput, rows * width);
                 _layerOutputs[layer] = layerOutput;
                 ConcatenateDirections(layer, rows, layerOutput.AsSpan(0, rows * width));
                 if (applyDropout)
                 {
                     var dropoutMask = _dropoutMasks[layer];
-                    Grow(ref dropoutMask, rows * width);
+                    Buffers.Grow(ref dropoutMask, rows * width);
                     _dropoutMasks[layer] = dropoutMask;
                     FillDropoutMask(dropoutMask.AsSpan(0, rows * width));
                     TensorPrimitives.Multiply(layerOutput.AsSpan(0, rows * width), dropoutMask.AsSpan(0, rows * width), layerOutput.AsSpan(0, rows * width));
@@ -383,7 +383,7 @@ public abstract class Recurrent : Layer
     /// <param name="dOutput">dL/doutput, the last output's shape.</param>
     /// <param name="finalHidden">dL/dh_n [L·D, B, H] or empty.</param>
     /// <param name="finalCell">dL/dc_n [L·D, B, H] or empty.</param>
-    /// <param name="dInput">dL/dinput [B, T, F] (written).</param>
+    /// <param name="dInput">dL/dinput [B, T, F] (written), or empty when not needed.</param>
     /// <param name="dh0">dL/dh0 [L·D, B, H] (written) or empty.</param>
     /// <param name="dc0">dL/dc0 [L·D, B, H] (written) or empty.</param>
     internal void BackwardRun(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> finalHidden, ReadOnlySpan<float> finalCell, Span<float> dInput, Span<float> dh0, Span<float> dc0)
@@ -400,7 +400,7 @@ public abstract class Recurrent : Layer
         Span<float> topGradient = default;
         if (ReturnSequences)
         {
-            Grow(ref _topGradient, rows * width);
+            Buffers.Grow(ref _topGradient, rows * width);
             topGradient = _topGradient.AsSpan(0, rows * width);
             ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
             if (!mask.IsEmpty)
@@ -415,17 +415,18 @@ public abstract class Recurrent : Layer
             }
         }
 
-        Grow(ref _finalGradient, block);
+        Buffers.Grow(ref _finalGradient, block);
         var finalGradient = _finalGradient.AsSpan(0, block);
-        Grow(ref _gradientA, rows * Math.Max(width, InputFeatures));
-        Grow(ref _gradientB, rows * Math.Max(width, InputFeatures));
+        Buffers.Grow(ref _gradientA, rows * Math.Max(width, InputFeatures));
+        Buffers.Grow(ref _gradientB, rows * Math.Max(width, InputFeatures));
         ReadOnlySpan<float> layerOutputGradient = topGradient;
         var swap = false;
         for (var layer = NumLayers - 1; layer >= 0; layer--)
         {
             var inputSize = layer == 0 ? InputFeatures : width;
             var layerInput = LayerInput(layer, rows);
-            var inputGradient = (swap ? _gradientB : _gradientA).AsSpan(0, rows * inputSize);
+            // The first layer's input gradient is computed only when the caller wants it.
+            var inputGradient = layer == 0 && dInput.IsEmpty ? default : (swap ? _gradientB : _gradientA).AsSpan(0, rows * inputSize);
             for (var d = 0; d < directions; d++)
             {
                 var index = (layer * directions) + d;
@@ -478,7 +479,10 @@ public abstract class Recurrent : Layer
             swap = !swap;
         }
 
-        FromTimeMajor(layerOutputGradient, batch, time, InputFeatures, GoBackwards, dInput);
+        if (!dInput.IsEmpty)
+        {
+            FromTimeMajor(layerOutputGradient, batch, time, InputFeatures, GoBackwards, dInput);
+        }
     }
 
     private protected override void ValidateInputShape(ReadOnlySpan<int> inputShape)
@@ -546,21 +550,7 @@ public abstract class Recurrent : Layer
         return [shape.Time ?? -1, shape.Features];
     }
 
-    private static void Grow(ref float[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new float[length];
-        }
-    }
 
-    private static void Grow(ref byte[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new byte[length];
-        }
-    }
 
     /// <summary>[B, T, F] batch-major to [T·B, F] time-major, reversing time when asked.</summary>
     private static void ToTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
@@ -618,7 +608,7 @@ public abstract class Recurrent : Layer
     {
         var hidden = Units;
         var gates = RecurrentScan.GateCount(_kind);
-        if (Initialization == RecurrentInitialization.PyTorch)
+        if (Initialization == WeightInitialization.PyTorch)
         {
             var limit = 1.0 / Math.Sqrt(hidden);
             Init.Uniform(weightIh.Data, limit, random);

@@ -118,16 +118,16 @@ internal sealed class RecurrentScan
         _time = time;
         _batch = batch;
         RefreshWeights();
-        Grow(ref _gates, rows * gh);
-        Grow(ref _states, (time + 1) * batch * hidden);
+        Buffers.Grow(ref _gates, rows * gh);
+        Buffers.Grow(ref _states, (time + 1) * batch * hidden);
         if (HasCell)
         {
-            Grow(ref _cells, (time + 1) * batch * hidden);
+            Buffers.Grow(ref _cells, (time + 1) * batch * hidden);
         }
 
         if (SplitsHiddenPart)
         {
-            Grow(ref _hiddenPart, rows * gh);
+            Buffers.Grow(ref _hiddenPart, rows * gh);
         }
 
         var gates = _gates.AsSpan(0, rows * gh);
@@ -215,7 +215,7 @@ internal sealed class RecurrentScan
     /// <param name="finalHiddenGradient">[B, H] dL/dh of the final state, or empty.</param>
     /// <param name="finalCellGradient">[B, H] dL/dc of the final state (Lstm), or empty.</param>
     /// <param name="mask">[T·B] as given to <see cref="Forward"/>.</param>
-    /// <param name="inputGradient">[T·B, I] dL/dX (out).</param>
+    /// <param name="inputGradient">[T·B, I] dL/dX (out), or empty when not needed.</param>
     /// <param name="accumulateInputGradient">Add to <paramref name="inputGradient"/> instead of overwriting it.</param>
     public void Backward(
         ReadOnlySpan<float> x, ReadOnlySpan<float> outputGradient, int outputStride, ReadOnlySpan<float> finalHiddenGradient, ReadOnlySpan<float> finalCellGradient,
@@ -228,13 +228,13 @@ internal sealed class RecurrentScan
         var rows = time * batch;
         var block = batch * hidden;
         RefreshBackwardWeights();
-        Grow(ref _dh, block);
+        Buffers.Grow(ref _dh, block);
         var dh = _dh.AsSpan(0, block);
         CopyOrClear(finalHiddenGradient, dh);
         Span<float> dc = default;
         if (HasCell)
         {
-            Grow(ref _dc, block);
+            Buffers.Grow(ref _dc, block);
             dc = _dc.AsSpan(0, block);
             CopyOrClear(finalCellGradient, dc);
         }
@@ -300,7 +300,10 @@ internal sealed class RecurrentScan
             AddColumnSums(hiddenGradients, rows, gh, _biasHh.Grad);
         }
 
-        Gemm.MultiplyAB(gates, gh, _weightIh.Data, InputSize, inputGradient, InputSize, rows, InputSize, gh, accumulateInputGradient);
+        if (!inputGradient.IsEmpty)
+        {
+            Gemm.MultiplyAB(gates, gh, _weightIh.Data, InputSize, inputGradient, InputSize, rows, InputSize, gh, accumulateInputGradient);
+        }
     }
 
     private static void AddColumnSums(ReadOnlySpan<float> matrix, int rows, int columns, Span<float> sums)
@@ -323,13 +326,6 @@ internal sealed class RecurrentScan
         }
     }
 
-    private static void Grow(ref float[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new float[length];
-        }
-    }
 
     private void RefreshWeights()
     {

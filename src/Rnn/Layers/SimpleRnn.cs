@@ -39,7 +39,7 @@ public sealed class SimpleRnn : Recurrent
     /// <param name="name">The layer's name, <c>simple_rnn</c> by default.</param>
     public SimpleRnn(
         int units, RnnActivation activation = RnnActivation.Tanh, bool returnSequences = false, bool returnState = false, bool goBackwards = false,
-        bool bidirectional = false, int numLayers = 1, float dropout = 0f, bool useBias = true, RecurrentInitialization initialization = RecurrentInitialization.Keras,
+        bool bidirectional = false, int numLayers = 1, float dropout = 0f, bool useBias = true, WeightInitialization initialization = WeightInitialization.Keras,
         (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null)
         : base(ToKind(activation), units, returnSequences, returnState, goBackwards, bidirectional, numLayers, dropout, useBias, initialization, inputShape, seed, name, "simple_rnn")
     {

@@ -1,0 +1,775 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text;
+using Rnn.Layers;
+using Rnn.Losses;
+using Rnn.Metrics;
+using Rnn.Models;
+using Rnn.Optimizers;
+
+namespace Rnn;
+
+/// <summary>
+/// A model that is a plain stack of layers, each feeding the next (Keras's <c>Sequential</c>):
+/// <code>
+/// var model = new Sequential(
+///     new Lstm(20, inputShape: (10, 1)),
+///     new Dense(1));
+/// model.Compile(new Adam(learningRate: 1e-2f), Loss.MeanSquaredError);
+/// var history = model.Fit(x, y, epochs: 20, batchSize: 32, validationSplit: 0.2f);
+/// Tensor&lt;float&gt; prediction = model.Predict(xNew);
+/// </code>
+/// Data is batch first: x [samples, ...] and y [samples, ...]. With a seed, initialization, dropout and
+/// shuffling are reproducible: the same seed gives bitwise the same weights and history.
+/// </summary>
+public sealed class Sequential
+{
+    private readonly List<Layer> _layers = [];
+    private readonly List<ExecutionPlan> _plans = [];
+    private readonly Random _random;
+    private readonly Dictionary<string, float> _batchLogs = [];
+    private Parameter[] _parameters = [];
+    private int[]? _inputShape;
+    private Metric[] _metrics = [];
+
+    /// <summary>Creates a model from layers (more can be added with <see cref="Add"/>).</summary>
+    /// <param name="layers">The layers, input first.</param>
+    public Sequential(params Layer[] layers)
+        : this(layers, seed: null)
+    {
+    }
+
+    /// <summary>Creates a model from layers, with a seed for reproducible training.</summary>
+    /// <param name="layers">The layers, input first.</param>
+    /// <param name="seed">
+    /// Seeds the initialization of every layer that has no seed of its own, dropout, and shuffling; null for a
+    /// random seed.
+    /// </param>
+    /// <param name="name">The model's name, shown by <see cref="Summary"/>.</param>
+    public Sequential(IEnumerable<Layer> layers, int? seed = null, string name = "sequential")
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Seed = seed ?? Random.Shared.Next();
+        Name = name;
+        _random = new Random(Seed);
+        foreach (var layer in layers)
+        {
+            Add(layer);
+        }
+    }
+
+    /// <summary>The model's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The seed of initialization, dropout and shuffling.</summary>
+    public int Seed { get; }
+
+    /// <summary>The layers, input first.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>The input shape without batch, once known (declared by the first layer, or from data).</summary>
+    public IReadOnlyList<int>? InputShape => _inputShape ?? (_layers.Count > 0 ? _layers[0].InputShape : null);
+
+    /// <summary>Whether every layer has its parameters.</summary>
+    public bool IsBuilt => _inputShape is not null;
+
+    /// <summary>Every trainable parameter, layer by layer (empty until built).</summary>
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>The optimizer given to <see cref="Compile"/>.</summary>
+    public Optimizer? Optimizer { get; private set; }
+
+    /// <summary>The loss given to <see cref="Compile"/>.</summary>
+    public Loss? Loss { get; private set; }
+
+    /// <summary>The metrics given to <see cref="Compile"/>.</summary>
+    public IReadOnlyList<Metric> Metrics => _metrics;
+
+    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch (Keras's <c>model.stop_training</c>).</summary>
+    public bool StopTraining { get; set; }
+
+    /// <summary>Where <see cref="Fit"/> and <see cref="Evaluate"/> write progress; the console when null.</summary>
+    public TextWriter? Output { get; set; }
+
+    /// <summary>Epochs of the current <see cref="Fit"/>, for callbacks.</summary>
+    internal int TrainingEpochs { get; private set; }
+
+    /// <summary>Batches per epoch of the current <see cref="Fit"/>, for callbacks.</summary>
+    internal int TrainingBatches { get; private set; }
+
+    /// <summary>
+    /// Appends a layer. Its default name is made unique (<c>dense</c>, <c>dense_1</c>, ...); it gets a seed
+    /// derived from the model's unless it has one; and when the model's input shape is known, the layer is
+    /// checked against the previous layer's output and built.
+    /// </summary>
+    /// <param name="layer">The layer.</param>
+    /// <exception cref="ArgumentException">The layer is already in the model, its name is taken, it returns several outputs, or it does not accept the previous layer's output.</exception>
+    public void Add(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (_layers.Contains(layer))
+        {
+            throw new ArgumentException($"Layer '{layer.Name}' is already in model '{Name}'; create a new layer to add another of its kind.", nameof(layer));
+        }
+
+        if (layer is Recurrent { ReturnState: true })
+        {
+            throw new ArgumentException(
+                $"Layer '{layer.Name}' returns its state as well as its output, but every layer of a Sequential model must have a single output; create it with returnState: false, or use the layer's own Forward for encoder–decoder models.",
+                nameof(layer));
+        }
+
+        if (_layers.Any(l => l.Name == layer.Name))
+        {
+            if (!layer.HasDefaultName)
+            {
+                throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'; layer names must be unique.", nameof(layer));
+            }
+
+            var baseName = layer.Name;
+            var n = 1;
+            while (_layers.Any(l => l.Name == $"{baseName}_{n}"))
+            {
+                n++;
+            }
+
+            layer.RenameDefault($"{baseName}_{n}");
+        }
+
+        var knownInput = _layers.Count == 0 ? layer.InputShape?.ToArray() : _inputShape is null ? null : OutputShapeAfter(_layers.Count, _inputShape);
+        if (knownInput is not null && _layers.Count > 0)
+        {
+            try
+            {
+                layer.ComputeOutputShape(knownInput);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException(
+                    $"Layer '{layer.Name}' cannot follow '{_layers[^1].Name}', whose output has shape [batch, {string.Join(", ", knownInput.Select(Describe))}]: {e.Message}"
+                    + (_layers[^1] is Recurrent { ReturnSequences: false } && layer is Recurrent ? $" Create '{_layers[^1].Name}' with returnSequences: true to stack recurrent layers." : string.Empty),
+                    nameof(layer),
+                    e);
+            }
+        }
+
+        layer.SetSeedIfUnset(unchecked((Seed * 7919) + _layers.Count + 1));
+        _layers.Add(layer);
+        _plans.Clear();
+        if (_layers.Count == 1 && layer.InputShape is { } declared)
+        {
+            Build([.. declared]);
+        }
+        else if (knownInput is not null)
+        {
+            layer.Build(knownInput);
+            _parameters = [.. _layers.SelectMany(l => l.Parameters)];
+        }
+    }
+
+    /// <summary>Builds every layer for inputs of shape <paramref name="inputShape"/> (without batch; -1 for a varying time length).</summary>
+    /// <param name="inputShape">The input shape without batch.</param>
+    /// <exception cref="ArgumentException">A layer does not accept its input.</exception>
+    public void Build(params ReadOnlySpan<int> inputShape)
+    {
+        if (_layers.Count == 0)
+        {
+            throw new InvalidOperationException($"Model '{Name}' has no layers; add some before building it.");
+        }
+
+        var shape = inputShape.ToArray();
+        var model = shape;
+        foreach (var layer in _layers)
+        {
+            layer.Build(shape);
+            shape = layer.ComputeOutputShape(shape);
+        }
+
+        _inputShape = model;
+        _parameters = [.. _layers.SelectMany(l => l.Parameters)];
+        _plans.Clear();
+    }
+
+    /// <summary>Chooses how the model trains: the optimizer, the loss, and metrics to report.</summary>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="loss">The loss to minimize.</param>
+    /// <param name="metrics">Metrics reported during training and evaluation.</param>
+    public void Compile(Optimizer optimizer, Loss loss, params Metric[] metrics)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(metrics);
+        var names = new HashSet<string>(StringComparer.Ordinal) { "loss" };
+        foreach (var metric in metrics)
+        {
+            ArgumentNullException.ThrowIfNull(metric, nameof(metrics));
+            if (!names.Add(metric.Name))
+            {
+                throw new ArgumentException($"Model '{Name}' was given two metrics named '{metric.Name}' (or one named 'loss'); metric names must be unique.", nameof(metrics));
+            }
+        }
+
+        Optimizer = optimizer;
+        Loss = loss;
+        _metrics = [.. metrics];
+    }
+
+    /// <summary>
+    /// Trains the model for a number of epochs over (x, y) in batches, shuffling each epoch, and returns
+    /// what it recorded. Every argument and the whole of the data are checked before any weight changes.
+    /// </summary>
+    /// <param name="x">Inputs, [samples, ...] (for recurrent models [samples, time, features]).</param>
+    /// <param name="y">Targets, [samples, ...] as the loss expects.</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="batchSize">Samples per gradient step (the last batch may be smaller).</param>
+    /// <param name="validationSplit">Fraction of the samples, taken from the end before shuffling, to hold out for validation (Keras's rule).</param>
+    /// <param name="validationData">Separate validation data (instead of <paramref name="validationSplit"/>).</param>
+    /// <param name="shuffle">Shuffle the training samples every epoch.</param>
+    /// <param name="callbacks">Callbacks (early stopping, checkpoints, logging, custom code).</param>
+    /// <param name="verbose">0: silent; 1: a progress bar on a terminal (one line per epoch when redirected); 2: one line per epoch.</param>
+    /// <param name="onNonFiniteLoss">What to do when a batch's loss is NaN or infinite.</param>
+    /// <param name="cancellationToken">Stops training between batches by throwing <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The loss and metrics of every epoch.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The data or an argument is not valid.</exception>
+    /// <exception cref="TrainingDivergedException">A loss was NaN or infinite (see <paramref name="onNonFiniteLoss"/>).</exception>
+    public History Fit(
+        Tensor<float> x, Tensor<float> y, int epochs = 1, int batchSize = 32, float validationSplit = 0f,
+        (Tensor<float> X, Tensor<float> Y)? validationData = null, bool shuffle = true, IEnumerable<Callback>? callbacks = null,
+        int verbose = 1, NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, CancellationToken cancellationToken = default)
+    {
+        var (optimizer, loss) = RequireCompiled(nameof(Fit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        CheckVerbose(verbose);
+        if (!Enum.IsDefined(onNonFiniteLoss))
+        {
+            throw new ArgumentOutOfRangeException(nameof(onNonFiniteLoss), onNonFiniteLoss, "Unknown NonFiniteLoss value.");
+        }
+
+        if (!(validationSplit >= 0f && validationSplit < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
+        }
+
+        if (validationSplit > 0f && validationData is not null)
+        {
+            throw new ArgumentException("Give either validationSplit or validationData, not both.", nameof(validationData));
+        }
+
+        var samples = CheckData(x, y, "x", "y");
+        var trainCount = samples;
+        Tensor<float>? validationX = null;
+        Tensor<float>? validationY = null;
+        var validationStart = 0;
+        var validationCount = 0;
+        if (validationSplit > 0f)
+        {
+            trainCount = (int)Math.Floor(samples * (1.0 - validationSplit));
+            if (trainCount < 1 || trainCount == samples)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"validationSplit {validationSplit} of {samples} samples leaves {trainCount} for training and {samples - trainCount} for validation; both need at least one."),
+                    nameof(validationSplit));
+            }
+
+            (validationX, validationY, validationStart, validationCount) = (x, y, trainCount, samples - trainCount);
+        }
+        else if (validationData is { } data)
+        {
+            validationCount = CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
+            (validationX, validationY) = (data.X, data.Y);
+        }
+
+        // Check every target against the loss before any weight changes.
+        ValidateTargets(x, y, 0, trainCount, batchSize, loss);
+        if (validationX is not null)
+        {
+            ValidateTargets(validationX, validationY!, validationStart, validationCount, batchSize, loss);
+        }
+
+        var callbackList = callbacks?.ToList() ?? [];
+        var batches = (trainCount + batchSize - 1) / batchSize;
+        var display = new ProgressDisplay(Output ?? Console.Out, verbose, Output is null && !Console.IsOutputRedirected, epochs, batches);
+        var history = new History();
+        var order = Enumerable.Range(0, trainCount).ToArray();
+        var logs = new Dictionary<string, float>();
+        TrainingEpochs = epochs;
+        TrainingBatches = batches;
+        StopTraining = false;
+        foreach (var callback in callbackList)
+        {
+            callback.Model = this;
+            callback.OnTrainBegin();
+        }
+
+        for (var epoch = 0; epoch < epochs && !StopTraining; epoch++)
+        {
+            foreach (var callback in callbackList)
+            {
+                callback.OnEpochBegin(epoch);
+            }
+
+            display.EpochBegin(epoch);
+            if (shuffle)
+            {
+                _random.Shuffle(order);
+            }
+
+            foreach (var metric in _metrics)
+            {
+                metric.Reset();
+            }
+
+            var lossSum = 0.0;
+            var seen = 0;
+            var stopped = false;
+            for (var batch = 0; batch < batches; batch++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var start = batch * batchSize;
+                var count = Math.Min(batchSize, trainCount - start);
+                var plan = PlanFor(x, y, count);
+                GatherRows(x, order.AsSpan(start, count), plan.Input);
+                GatherRows(y, order.AsSpan(start, count), plan.Target!);
+                var batchLoss = TrainStep(plan, optimizer, loss, epoch, batch, onNonFiniteLoss, ref stopped);
+                if (stopped)
+                {
+                    StopTraining = true;
+                    break;
+                }
+
+                lossSum += (double)batchLoss * count;
+                seen += count;
+                _batchLogs.Clear();
+                _batchLogs["loss"] = (float)(lossSum / seen);
+                foreach (var metric in _metrics)
+                {
+                    _batchLogs[metric.Name] = metric.Result;
+                }
+
+                display.BatchEnd(batch, _batchLogs);
+                foreach (var callback in callbackList)
+                {
+                    callback.OnBatchEnd(batch, _batchLogs);
+                }
+            }
+
+            if (stopped)
+            {
+                break;
+            }
+
+            logs = new Dictionary<string, float>(_batchLogs);
+            if (validationX is not null)
+            {
+                var results = EvaluateRange(validationX, validationY!, validationStart, validationCount, batchSize, loss);
+                foreach (var (key, value) in results)
+                {
+                    logs["val_" + key] = value;
+                }
+            }
+
+            history.Add(logs);
+            display.EpochEnd(epoch, logs);
+            foreach (var callback in callbackList)
+            {
+                callback.OnEpochEnd(epoch, logs);
+            }
+        }
+
+        foreach (var callback in callbackList)
+        {
+            callback.OnTrainEnd(logs);
+        }
+
+        return history;
+    }
+
+    /// <summary>
+    /// One gradient step on one batch: forward, loss, backward, optimizer update. Allocates nothing once the
+    /// batch shape has been seen.
+    /// </summary>
+    /// <param name="x">Inputs of the batch, [batch, ...].</param>
+    /// <param name="y">Targets of the batch, [batch, ...].</param>
+    /// <returns>The batch's loss (before the update).</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The batch does not suit the model.</exception>
+    /// <exception cref="TrainingDivergedException">The loss is NaN or infinite; no weight changed.</exception>
+    public float TrainOnBatch(Tensor<float> x, Tensor<float> y)
+    {
+        var (optimizer, loss) = RequireCompiled(nameof(TrainOnBatch));
+        var rows = CheckData(x, y, "x", "y");
+        var plan = PlanFor(x, y, rows);
+        x.AsFlatSpan().CopyTo(plan.Input.AsFlatSpan());
+        y.AsFlatSpan().CopyTo(plan.Target!.AsFlatSpan());
+        foreach (var metric in _metrics)
+        {
+            metric.Reset();
+        }
+
+        var stopped = false;
+        return TrainStep(plan, optimizer, loss, 0, 0, NonFiniteLoss.Throw, ref stopped);
+    }
+
+    /// <summary>Computes the loss and metrics on (x, y) without training.</summary>
+    /// <param name="x">Inputs, [samples, ...].</param>
+    /// <param name="y">Targets, [samples, ...].</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <param name="verbose">0: silent; 1 or 2: print the results.</param>
+    /// <returns><c>loss</c> and each metric by name.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The data does not suit the model.</exception>
+    public IReadOnlyDictionary<string, float> Evaluate(Tensor<float> x, Tensor<float> y, int batchSize = 32, int verbose = 0)
+    {
+        var (_, loss) = RequireCompiled(nameof(Evaluate));
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        CheckVerbose(verbose);
+        var samples = CheckData(x, y, "x", "y");
+        ValidateTargets(x, y, 0, samples, batchSize, loss);
+        var results = EvaluateRange(x, y, 0, samples, batchSize, loss);
+        if (verbose > 0)
+        {
+            (Output ?? Console.Out).WriteLine(string.Join(" - ", results.Select(r => $"{r.Key}: {ProgressDisplay.FormatValue(r.Value)}")));
+        }
+
+        return results;
+    }
+
+    /// <summary>Runs the model on any number of samples, in batches.</summary>
+    /// <param name="x">Inputs, [samples, ...].</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <returns>Outputs, [samples, ...].</returns>
+    /// <exception cref="ArgumentException">The data does not suit the model.</exception>
+    public Tensor<float> Predict(Tensor<float> x, int batchSize = 32)
+    {
+        var samples = CheckInputs(x, "x");
+        var plan = PlanFor(x, null, Math.Min(batchSize, samples));
+        var output = TensorExtensions.Zeros([samples, .. plan.OutputShape[1..]]);
+        Predict(x, output, batchSize);
+        return output;
+    }
+
+    /// <summary>Runs the model on any number of samples, in batches, into a given tensor (no allocation once warmed up).</summary>
+    /// <param name="x">Inputs, [samples, ...].</param>
+    /// <param name="output">Outputs, [samples, ...] (written).</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <exception cref="ArgumentException">The data or the output's shape does not suit the model.</exception>
+    public void Predict(Tensor<float> x, Tensor<float> output, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var samples = CheckInputs(x, "x");
+        var destination = output.AsFlatSpan();
+        var rowLength = 0;
+        for (var start = 0; start < samples; start += batchSize)
+        {
+            var count = Math.Min(batchSize, samples - start);
+            var plan = PlanFor(x, null, count);
+            rowLength = plan.Output.AsFlatSpan().Length / count;
+            if (start == 0 && (output.Rank != plan.OutputShape.Length || output.Lengths[0] != samples || destination.Length != samples * rowLength))
+            {
+                throw new ArgumentException(
+                    $"Model '{Name}' writes outputs of shape [{samples}, {string.Join(", ", plan.OutputShape[1..])}] but the given output has shape {output.ShapeString()}.",
+                    nameof(output));
+            }
+
+            var rowSize = plan.Input.AsFlatSpan().Length / count;
+            x.AsFlatSpan().Slice(start * rowSize, count * rowSize).CopyTo(plan.Input.AsFlatSpan());
+            plan.Forward(_layers, training: false);
+            plan.Output.AsFlatSpan().CopyTo(destination.Slice(start * rowLength, count * rowLength));
+        }
+    }
+
+    /// <summary>A copy of every parameter's values, in <see cref="Parameters"/> order (Keras's <c>get_weights</c>).</summary>
+    /// <returns>One array per parameter.</returns>
+    public float[][] GetWeights() => [.. _parameters.Select(p => (float[])p.Data.Clone())];
+
+    /// <summary>Sets every parameter's values, in <see cref="Parameters"/> order (Keras's <c>set_weights</c>).</summary>
+    /// <param name="weights">One array per parameter, each of the parameter's length.</param>
+    /// <exception cref="ArgumentException">The number or lengths of the arrays differ from the parameters'.</exception>
+    public void SetWeights(IReadOnlyList<float[]> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Count != _parameters.Length)
+        {
+            throw new ArgumentException($"Model '{Name}' has {_parameters.Length} parameters but {weights.Count} arrays were given.", nameof(weights));
+        }
+
+        for (var i = 0; i < weights.Count; i++)
+        {
+            if (weights[i] is null || weights[i].Length != _parameters[i].Length)
+            {
+                throw new ArgumentException(
+                    $"Model '{Name}': array {i} has {weights[i]?.Length ?? 0} values but parameter {i} ({_parameters[i]}) has {_parameters[i].Length}.", nameof(weights));
+            }
+        }
+
+        for (var i = 0; i < weights.Count; i++)
+        {
+            _parameters[i].Assign(weights[i]);
+        }
+    }
+
+    /// <summary>A table of the layers, their output shapes and parameter counts (Keras's <c>summary()</c>).</summary>
+    /// <returns>The table as text.</returns>
+    public string Summary()
+    {
+        var text = new StringBuilder();
+        var line = new string('_', 72);
+        text.AppendLine(CultureInfo.InvariantCulture, $"Model: \"{Name}\"").AppendLine(line);
+        text.AppendLine(CultureInfo.InvariantCulture, $" {"Layer (type)",-32}{"Output Shape",-24}{"Param #",14}").AppendLine(new string('=', 72));
+        var shape = InputShape?.ToArray();
+        foreach (var layer in _layers)
+        {
+            string shapeText;
+            if (shape is not null)
+            {
+                shape = layer.ComputeOutputShape(shape);
+                shapeText = "(None, " + string.Join(", ", shape.Select(s => s < 0 ? "None" : s.ToString(CultureInfo.InvariantCulture))) + ")";
+            }
+            else
+            {
+                shapeText = "?";
+            }
+
+            var count = layer.IsBuilt ? layer.ParameterCount.ToString("N0", CultureInfo.InvariantCulture) : "?";
+            text.AppendLine(CultureInfo.InvariantCulture, $" {$"{layer.Name} ({layer.GetType().Name})",-32}{shapeText,-24}{count,14}");
+        }
+
+        text.AppendLine(new string('=', 72));
+        var total = _parameters.Sum(p => (long)p.Length);
+        text.AppendLine(CultureInfo.InvariantCulture, $"Total params: {total:N0} ({total * 4 / 1024.0:0.00} KB)");
+        if (!IsBuilt)
+        {
+            text.AppendLine("The model is not built yet: declare the first layer's inputShape, call Build, or pass it data.");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Describe(int size) => size < 0 ? "any" : size.ToString(CultureInfo.InvariantCulture);
+
+    private static void CheckVerbose(int verbose)
+    {
+        if (verbose is < 0 or > 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch).");
+        }
+    }
+
+    /// <summary>Copies the given rows of <paramref name="source"/> into consecutive rows of <paramref name="destination"/>.</summary>
+    private static void GatherRows(Tensor<float> source, ReadOnlySpan<int> rows, Tensor<float> destination)
+    {
+        var from = source.AsFlatSpan();
+        var to = destination.AsFlatSpan();
+        var rowSize = from.Length / (int)source.Lengths[0];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            from.Slice(rows[i] * rowSize, rowSize).CopyTo(to.Slice(i * rowSize, rowSize));
+        }
+    }
+
+    private static void CopyRows(Tensor<float> source, int start, int count, Tensor<float> destination)
+    {
+        var from = source.AsFlatSpan();
+        var rowSize = from.Length / (int)source.Lengths[0];
+        from.Slice(start * rowSize, count * rowSize).CopyTo(destination.AsFlatSpan());
+    }
+
+    private (Optimizer Optimizer, Loss Loss) RequireCompiled(string operation)
+        => Optimizer is not null && Loss is not null
+            ? (Optimizer, Loss)
+            : throw new InvalidOperationException($"Model '{Name}' must be compiled before {operation}: call Compile(optimizer, loss) first.");
+
+    private float TrainStep(ExecutionPlan plan, Optimizer optimizer, Loss loss, int epoch, int batch, NonFiniteLoss onNonFiniteLoss, ref bool stopped)
+    {
+        plan.Forward(_layers, training: true);
+        var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputGradient);
+        if (!float.IsFinite(value))
+        {
+            switch (onNonFiniteLoss)
+            {
+                case NonFiniteLoss.Throw:
+                    throw new TrainingDivergedException(epoch + 1, batch + 1, value);
+                case NonFiniteLoss.Stop:
+                    stopped = true;
+                    return value;
+                default:
+                    break;
+            }
+        }
+
+        foreach (var metric in _metrics)
+        {
+            metric.Update(plan.Output, plan.Target!, plan.OutputMask);
+        }
+
+        foreach (var parameter in _parameters)
+        {
+            parameter.ZeroGradient();
+        }
+
+        plan.Backward(_layers);
+        optimizer.Step(_parameters);
+        return value;
+    }
+
+    private Dictionary<string, float> EvaluateRange(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss)
+    {
+        foreach (var metric in _metrics)
+        {
+            metric.Reset();
+        }
+
+        var sum = 0.0;
+        for (var offset = 0; offset < count; offset += batchSize)
+        {
+            var n = Math.Min(batchSize, count - offset);
+            var plan = PlanFor(x, y, n);
+            CopyRows(x, start + offset, n, plan.Input);
+            CopyRows(y, start + offset, n, plan.Target!);
+            plan.Forward(_layers, training: false);
+            sum += (double)loss.Compute(plan.Output, plan.Target!, plan.OutputMask) * n;
+            foreach (var metric in _metrics)
+            {
+                metric.Update(plan.Output, plan.Target!, plan.OutputMask);
+            }
+        }
+
+        var results = new Dictionary<string, float> { ["loss"] = (float)(sum / count) };
+        foreach (var metric in _metrics)
+        {
+            results[metric.Name] = metric.Result;
+        }
+
+        return results;
+    }
+
+    /// <summary>Runs the loss over every batch of targets so that bad targets are reported before training changes anything.</summary>
+    private void ValidateTargets(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss)
+    {
+        for (var offset = 0; offset < count; offset += batchSize)
+        {
+            var n = Math.Min(batchSize, count - offset);
+            var plan = PlanFor(x, y, n);
+            CopyRows(y, start + offset, n, plan.Target!);
+            try
+            {
+                loss.Compute(plan.Output, plan.Target!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Model '{Name}' cannot train on these targets (samples {start + offset}..{start + offset + n - 1}): {e.Message}", nameof(y), e);
+            }
+        }
+    }
+
+    /// <summary>Checks x and y against each other and the model; builds the model from x if needed; returns the sample count.</summary>
+    private int CheckData(Tensor<float> x, Tensor<float> y, string xName, string yName)
+    {
+        var samples = CheckInputs(x, xName);
+        ArgumentNullException.ThrowIfNull(y, yName);
+        if (y.Rank < 1 || y.Lengths[0] != samples)
+        {
+            throw new ArgumentException(
+                $"{xName} has {samples} samples (shape {x.ShapeString()}) but {yName} has {(y.Rank < 1 ? 0 : y.Lengths[0])} (shape {y.ShapeString()}); they must have the same number of rows.",
+                yName);
+        }
+
+        if (!y.IsDense)
+        {
+            throw new ArgumentException($"{yName} must be a dense tensor.", yName);
+        }
+
+        return samples;
+    }
+
+    private int CheckInputs(Tensor<float> x, string name)
+    {
+        ArgumentNullException.ThrowIfNull(x, name);
+        if (_layers.Count == 0)
+        {
+            throw new InvalidOperationException($"Model '{Name}' has no layers.");
+        }
+
+        if (x.Rank < 2 || x.Lengths[0] < 1 || x.FlattenedLength == 0)
+        {
+            throw new ArgumentException($"{name} must hold at least one sample, [samples, ...], but has shape {x.ShapeString()}.", name);
+        }
+
+        if (!x.IsDense)
+        {
+            throw new ArgumentException($"{name} must be a dense tensor.", name);
+        }
+
+        if (!IsBuilt)
+        {
+            var shape = x.Shape()[1..];
+            if (_layers[0].InputShape is { } declared)
+            {
+                Build([.. declared]);
+            }
+            else
+            {
+                var built = (int[])shape.Clone();
+                if (built.Length >= 2)
+                {
+                    built[0] = -1;
+                }
+
+                Build(built);
+            }
+        }
+
+        // The first layer names what is wrong with the input (rank, features, token ids...).
+        _layers[0].PrepareForward(x);
+        return (int)x.Lengths[0];
+    }
+
+    private ExecutionPlan PlanFor(Tensor<float> x, Tensor<float>? y, int batch)
+    {
+        Span<nint> inputLengths = stackalloc nint[x.Rank];
+        x.Lengths.CopyTo(inputLengths);
+        inputLengths[0] = batch;
+        Span<nint> targetLengths = stackalloc nint[y?.Rank ?? 0];
+        if (y is not null)
+        {
+            y.Lengths.CopyTo(targetLengths);
+            targetLengths[0] = batch;
+        }
+
+        foreach (var plan in _plans)
+        {
+            if (plan.Matches(inputLengths, targetLengths))
+            {
+                return plan;
+            }
+        }
+
+        var inputShape = x.Shape();
+        inputShape[0] = batch;
+        var created = new ExecutionPlan(_layers, inputShape, y is null ? null : y.Shape()[1..]);
+
+        // Keep a few shapes (full batches, the last partial batch, validation, prediction); drop the oldest.
+        if (_plans.Count >= 8)
+        {
+            _plans.RemoveAt(0);
+        }
+
+        _plans.Add(created);
+        return created;
+    }
+
+    private int[] OutputShapeAfter(int count, int[] inputShape)
+    {
+        var shape = inputShape;
+        for (var i = 0; i < count; i++)
+        {
+            shape = _layers[i].ComputeOutputShape(shape);
+        }
+
+        return shape;
+    }
+}
