@@ -586,7 +586,9 @@ public sealed class Sequential
     private float TrainStep(ExecutionPlan plan, Optimizer optimizer, Loss loss, int epoch, int batch, NonFiniteLoss onNonFiniteLoss, ref bool stopped)
     {
         plan.Forward(_layers, training: true);
-        var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputGradient);
+        var value = plan.OutputMasked
+            ? loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputGradient)
+            : loss.Compute(plan.Output, plan.Target!, plan.OutputGradient);
         if (!float.IsFinite(value))
         {
             switch (onNonFiniteLoss)
@@ -601,11 +603,7 @@ public sealed class Sequential
             }
         }
 
-        foreach (var metric in _metrics)
-        {
-            metric.Update(plan.Output, plan.Target!, plan.OutputMask);
-        }
-
+        UpdateMetrics(plan);
         foreach (var parameter in _parameters)
         {
             parameter.ZeroGradient();
@@ -614,6 +612,21 @@ public sealed class Sequential
         plan.Backward(_layers);
         optimizer.Step(_parameters);
         return value;
+    }
+
+    private void UpdateMetrics(ExecutionPlan plan)
+    {
+        foreach (var metric in _metrics)
+        {
+            if (plan.OutputMasked)
+            {
+                metric.Update(plan.Output, plan.Target!, plan.OutputMask);
+            }
+            else
+            {
+                metric.Update(plan.Output, plan.Target!);
+            }
+        }
     }
 
     private Dictionary<string, float> EvaluateRange(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss)
@@ -631,11 +644,9 @@ public sealed class Sequential
             CopyRows(x, start + offset, n, plan.Input);
             CopyRows(y, start + offset, n, plan.Target!);
             plan.Forward(_layers, training: false);
-            sum += (double)loss.Compute(plan.Output, plan.Target!, plan.OutputMask) * n;
-            foreach (var metric in _metrics)
-            {
-                metric.Update(plan.Output, plan.Target!, plan.OutputMask);
-            }
+            var value = plan.OutputMasked ? loss.Compute(plan.Output, plan.Target!, plan.OutputMask) : loss.Compute(plan.Output, plan.Target!);
+            sum += (double)value * n;
+            UpdateMetrics(plan);
         }
 
         var results = new Dictionary<string, float> { ["loss"] = (float)(sum / count) };

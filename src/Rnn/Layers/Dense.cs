@@ -136,10 +136,10 @@ public sealed class Dense : Layer
 
     private protected override void ValidateInput(Tensor<float> input)
     {
-        if (IsBuilt && input.Rank >= 2 && input.Lengths[^1] != InputShape![^1])
+        if (InputShape is { } shape && input.Rank >= 2 && input.Lengths[^1] != shape[^1])
         {
             throw new ArgumentException(
-                $"Layer '{Name}' expects {InputShape[^1]} input features but received {input.Lengths[^1]} (input shape {input.ShapeString()}).", nameof(input));
+                $"Layer '{Name}' expects {shape[^1]} input features but received {input.Lengths[^1]} (input shape {input.ShapeString()}).", nameof(input));
         }
     }
 
