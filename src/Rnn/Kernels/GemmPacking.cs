@@ -1,0 +1,147 @@
+using System.Runtime.CompilerServices;
+
+namespace Rnn.Kernels;
+
+/// <summary>
+/// Copies GEMM operands into the layouts the micro-kernels stream through (BLIS packing): B into column
+/// panels of <see cref="GemmKernel.PanelWidth"/> floats, k-major within a panel and zero-padded on the
+/// right; A into row blocks of at most a micro-tile's rows, k-major within a block. Operands are described
+/// by element strides, so one routine serves a matrix and its transpose.
+/// </summary>
+internal static class GemmPacking
+{
+    /// <summary>
+    /// Splits <paramref name="rows"/> into the fewest blocks of at most <paramref name="maxRows"/>, sized to
+    /// differ by at most one row (64 rows at 14 per tile become 13, 13, 13, 13, 12 rather than four full
+    /// tiles and an 8-row remainder). Block b has <c>baseRows + (b &lt; extra ? 1 : 0)</c> rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int RowBlocks(int rows, int maxRows, out int baseRows, out int extra)
+    {
+        var count = (rows + maxRows - 1) / maxRows;
+        baseRows = rows / count;
+        extra = rows - (baseRows * count);
+        return count;
+    }
+
+    /// <summary>
+    /// Packs A[0:rows, 0:kc] (element (i, k) at <c>i * rowStride + k * colStride</c>) into consecutive row
+    /// blocks as split by <see cref="RowBlocks"/>; a block of R rows holds a[k, r] at <c>k * R + r</c>.
+    /// </summary>
+    /// <param name="a">A[0, 0].</param>
+    /// <param name="rowStride">Distance between rows of A (lda for a row-major A[m, k], 1 for a stored A[k, m]).</param>
+    /// <param name="colStride">Distance between columns (1 for row-major A[m, k], lda for a stored A[k, m]).</param>
+    /// <param name="rows">Rows to pack.</param>
+    /// <param name="kc">Columns (reduction steps) to pack.</param>
+    /// <param name="maxRows">The micro-tile's row limit.</param>
+    /// <param name="destination">Output: rows · kc floats.</param>
+    public static void PackA(ref float a, nint rowStride, nint colStride, int rows, int kc, int maxRows, ref float destination)
+    {
+        var blocks = RowBlocks(rows, maxRows, out var baseRows, out var extra);
+        for (var block = 0; block < blocks; block++)
+        {
+            nint r = baseRows + (block < extra ? 1 : 0);
+            if (colStride == 1)
+            {
+                // Row-major source: read each row sequentially, write with stride r (the block stays in L1).
+                for (nint i = 0; i < r; i++)
+                {
+                    ref var source = ref Unsafe.Add(ref a, i * rowStride);
+                    ref var target = ref Unsafe.Add(ref destination, i);
+                    for (nint k = 0; k < kc; k++)
+                    {
+                        Unsafe.Add(ref target, k * r) = Unsafe.Add(ref source, k);
+                    }
+                }
+            }
+            else
+            {
+                // Transposed source: the r values of one k are adjacent already.
+                for (nint k = 0; k < kc; k++)
+                {
+                    ref var source = ref Unsafe.Add(ref a, k * colStride);
+                    ref var target = ref Unsafe.Add(ref destination, k * r);
+                    for (nint i = 0; i < r; i++)
+                    {
+                        Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i * rowStride);
+                    }
+                }
+            }
+
+            a = ref Unsafe.Add(ref a, r * rowStride);
+            destination = ref Unsafe.Add(ref destination, r * kc);
+        }
+    }
+
+    /// <summary>
+    /// Packs B[0:kc, 0:nc] (element (k, j) at <c>k * rowStride + j * colStride</c>) into
+    /// ⌈nc / PanelWidth⌉ panels of <c>kc * PanelWidth</c> floats each: panel p holds b[k, 32p + jj] at
+    /// <c>k * 32 + jj</c>, with zeros past column nc so the micro-kernels never need a column remainder.
+    /// </summary>
+    /// <param name="b">B[0, 0].</param>
+    /// <param name="rowStride">Distance between rows k (ldb for a stored B[k, n], 1 for a stored B[n, k]).</param>
+    /// <param name="colStride">Distance between columns j (1 for a stored B[k, n], ldb for a stored B[n, k]).</param>
+    /// <param name="kc">Rows (reduction steps) to pack.</param>
+    /// <param name="nc">Columns to pack.</param>
+    /// <param name="destination">Output: ⌈nc / 32⌉ · 32 · kc floats.</param>
+    public static void PackB(ref float b, nint rowStride, nint colStride, int kc, int nc, ref float destination)
+    {
+        const int W = GemmKernel.PanelWidth;
+        for (var j0 = 0; j0 < nc; j0 += W)
+        {
+            nint width = Math.Min(W, nc - j0);
+            ref var source = ref Unsafe.Add(ref b, j0 * colStride);
+            if (colStride == 1)
+            {
+                for (nint k = 0; k < kc; k++)
+                {
+                    ref var from = ref Unsafe.Add(ref source, k * rowStride);
+                    ref var to = ref Unsafe.Add(ref destination, k * W);
+                    if (width == W)
+                    {
+                        // A constant-size block copy: the JIT emits two 64-byte moves.
+                        Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref to), ref Unsafe.As<float, byte>(ref from), W * sizeof(float));
+                    }
+                    else
+                    {
+                        for (nint jj = 0; jj < width; jj++)
+                        {
+                            Unsafe.Add(ref to, jj) = Unsafe.Add(ref from, jj);
+                        }
+
+                        for (var jj = width; jj < W; jj++)
+                        {
+                            Unsafe.Add(ref to, jj) = 0f;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                // Transposed source (B stored [n, k]): read each stored row sequentially, write one panel
+                // column; the panel (kc · 128 bytes) stays in cache while its 32 columns fill in.
+                for (nint jj = 0; jj < W; jj++)
+                {
+                    ref var to = ref Unsafe.Add(ref destination, jj);
+                    if (jj < width)
+                    {
+                        ref var from = ref Unsafe.Add(ref source, jj * colStride);
+                        for (nint k = 0; k < kc; k++)
+                        {
+                            Unsafe.Add(ref to, k * W) = Unsafe.Add(ref from, k * rowStride);
+                        }
+                    }
+                    else
+                    {
+                        for (nint k = 0; k < kc; k++)
+                        {
+                            Unsafe.Add(ref to, k * W) = 0f;
+                        }
+                    }
+                }
+            }
+
+            destination = ref Unsafe.Add(ref destination, kc * W);
+        }
+    }
+}
