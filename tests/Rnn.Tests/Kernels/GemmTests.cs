@@ -310,20 +310,20 @@ public class GemmTests
                 Gemm.MultiplyAtBWith(width, a, lda, b, ldb, c, ldc, m, n, k, accumulate);
                 break;
             case Form.Packed:
-            {
-                var packed = new PackedMatrix();
-                packed.Pack(b, ldb, k, n);
-                Gemm.MultiplyWith(width, a, lda, m, packed, 0, n, c, ldc, accumulate);
-                break;
-            }
+                {
+                    var packed = new PackedMatrix();
+                    packed.Pack(b, ldb, k, n);
+                    Gemm.MultiplyWith(width, a, lda, m, packed, 0, n, c, ldc, accumulate);
+                    break;
+                }
 
             default:
-            {
-                var packed = new PackedMatrix();
-                packed.PackTransposed(b, ldb, n, k);
-                Gemm.MultiplyWith(width, a, lda, m, packed, 0, n, c, ldc, accumulate);
-                break;
-            }
+                {
+                    var packed = new PackedMatrix();
+                    packed.PackTransposed(b, ldb, n, k);
+                    Gemm.MultiplyWith(width, a, lda, m, packed, 0, n, c, ldc, accumulate);
+                    break;
+                }
         }
     }
 
