@@ -188,14 +188,31 @@ internal static class Gemm
         }
     }
 
-    // a: element (i, q) at i·aRowStride + q·aColStride; b: element (q, j) at q·bRowStride + j·bColStride;
-    // c: [m, n] with row stride ldc.
+    /// <summary>Picks the packed-A layout the source copies into contiguously (see <see cref="IPackedALayout"/>).</summary>
     private static void Unpacked<TOps, TV>(ref float a, nint aRowStride, nint aColStride, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate)
         where TOps : ISimdOps<TV>
         where TV : struct
     {
+        if (aColStride == 1)
+        {
+            Unpacked<TOps, TV, RowMajorA>(ref a, aRowStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
+        }
+        else
+        {
+            Unpacked<TOps, TV, KMajorA>(ref a, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
+        }
+    }
+
+    // a: row-major [m, k] (RowMajorA) or stored [k, m] (KMajorA), leading dimension lda;
+    // b: element (q, j) at q·bRowStride + j·bColStride; c: [m, n] with row stride ldc.
+    private static void Unpacked<TOps, TV, TLayout>(ref float a, nint lda, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate)
+        where TOps : ISimdOps<TV>
+        where TV : struct
+        where TLayout : IPackedALayout
+    {
         var workspace = Workspace.Current;
         var maxRows = MaxRows<TOps, TV>();
+        var rowMajor = typeof(TLayout) == typeof(RowMajorA);
         for (var j0 = 0; j0 < n; j0 += NC)
         {
             var nc = Math.Min(NC, n - j0);
@@ -206,8 +223,10 @@ internal static class Gemm
                 for (var i0 = 0; i0 < m; i0 += MC)
                 {
                     var mb = Math.Min(MC, m - i0);
-                    ref var packedA = ref workspace.PackA(ref Unsafe.Add(ref a, (i0 * aRowStride) + (k0 * aColStride)), aRowStride, aColStride, mb, kc, maxRows);
-                    Macro<TOps, TV>(ref packedA, mb, maxRows, ref panels, kc * GemmKernel.PanelWidth, kc, 0, nc, ref Unsafe.Add(ref c, (i0 * ldc) + j0), ldc, accumulate || k0 > 0, workspace);
+                    ref var packedA = ref rowMajor
+                        ? ref workspace.PackARows(ref Unsafe.Add(ref a, (i0 * lda) + k0), lda, mb, kc)
+                        : ref workspace.PackAColumns(ref Unsafe.Add(ref a, (k0 * lda) + i0), lda, mb, kc, maxRows);
+                    Macro<TOps, TV, TLayout>(ref packedA, mb, maxRows, ref panels, kc * GemmKernel.PanelWidth, kc, 0, nc, ref Unsafe.Add(ref c, (i0 * ldc) + j0), ldc, accumulate || k0 > 0, workspace);
                 }
             }
         }
@@ -228,8 +247,8 @@ internal static class Gemm
             for (var i0 = 0; i0 < m; i0 += MC)
             {
                 var mb = Math.Min(MC, m - i0);
-                ref var packedA = ref workspace.PackA(ref Unsafe.Add(ref a, (i0 * lda) + k0), lda, 1, mb, kc, maxRows);
-                Macro<TOps, TV>(ref packedA, mb, maxRows, ref panels, p.PanelStride, kc, n0, n1, ref Unsafe.Add(ref c, i0 * ldc), ldc, accumulate || k0 > 0, workspace);
+                ref var packedA = ref workspace.PackARows(ref Unsafe.Add(ref a, (i0 * lda) + k0), lda, mb, kc);
+                Macro<TOps, TV, RowMajorA>(ref packedA, mb, maxRows, ref panels, p.PanelStride, kc, n0, n1, ref Unsafe.Add(ref c, i0 * ldc), ldc, accumulate || k0 > 0, workspace);
             }
         }
     }
@@ -238,7 +257,7 @@ internal static class Gemm
     /// C[0:mb, j0:j1) (+)= Apacked[0:mb, 0:kc] · panels[0:kc, j0:j1): column tiles outside, row blocks inside,
     /// so each B micro-panel is loaded into L1 once and reused by all row blocks.
     /// </summary>
-    /// <param name="a">A packed by <see cref="GemmPacking.PackA"/> (row blocks of at most <paramref name="maxRows"/>).</param>
+    /// <param name="a">A packed in <typeparamref name="TLayout"/> (row blocks of at most <paramref name="maxRows"/>).</param>
     /// <param name="mb">Rows of A and C.</param>
     /// <param name="maxRows">Micro-tile height limit the packing used.</param>
     /// <param name="panels">Panel 0 at the current K block: panel p starts <c>p * panelStride</c> further.</param>
@@ -250,9 +269,10 @@ internal static class Gemm
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="load">Accumulate onto C's values rather than overwrite them.</param>
     /// <param name="workspace">Scratch for edge tiles.</param>
-    private static void Macro<TOps, TV>(ref float a, int mb, int maxRows, ref float panels, nint panelStride, int kc, int j0, int j1, ref float c, nint ldc, bool load, Workspace workspace)
+    private static void Macro<TOps, TV, TLayout>(ref float a, int mb, int maxRows, ref float panels, nint panelStride, int kc, int j0, int j1, ref float c, nint ldc, bool load, Workspace workspace)
         where TOps : ISimdOps<TV>
         where TV : struct
+        where TLayout : IPackedALayout
     {
         var w = 2 * TOps.Count;
         var t = j0 - (j0 % w);
@@ -276,7 +296,7 @@ internal static class Gemm
                 }
                 else
                 {
-                    TileOrEdge<TOps, TV>(1, ref a, ref PanelAt(ref panels, panelStride, t), kc, ref c, ldc, t, j0, j1, load, workspace);
+                    TileOrEdge<TOps, TV, TLayout>(1, ref a, ref PanelAt(ref panels, panelStride, t), kc, ref c, ldc, t, j0, j1, load, workspace);
                     t += w;
                 }
             }
@@ -293,8 +313,8 @@ internal static class Gemm
             for (var block = 0; block < blocks; block++)
             {
                 var rows = baseRows + (block < extra ? 1 : 0);
-                TileOrEdge<TOps, TV>(rows, ref ai, ref b, kc, ref ci, ldc, t, j0, j1, load, workspace);
-                ai = ref Unsafe.Add(ref ai, rows * kc);
+                TileOrEdge<TOps, TV, TLayout>(rows, ref ai, ref b, kc, ref ci, ldc, t, j0, j1, load, workspace);
+                ai = ref Unsafe.Add(ref ai, TLayout.BlockSize(rows, kc));
                 ci = ref Unsafe.Add(ref ci, rows * ldc);
             }
         }
@@ -311,14 +331,15 @@ internal static class Gemm
     /// columns in range are copied back (the others may belong to another thread's range).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TileOrEdge<TOps, TV>(int rows, ref float a, ref float b, nint kc, ref float c, nint ldc, int t, int j0, int j1, bool load, Workspace workspace)
+    private static void TileOrEdge<TOps, TV, TLayout>(int rows, ref float a, ref float b, nint kc, ref float c, nint ldc, int t, int j0, int j1, bool load, Workspace workspace)
         where TOps : ISimdOps<TV>
         where TV : struct
+        where TLayout : IPackedALayout
     {
         var w = 2 * TOps.Count;
         if (t >= j0 && t + w <= j1)
         {
-            Tile<TOps, TV>(rows, ref a, ref b, kc, ref Unsafe.Add(ref c, t), ldc, load);
+            Tile<TOps, TV, TLayout>(rows, ref a, ref b, kc, ref Unsafe.Add(ref c, t), ldc, load);
             return;
         }
 
@@ -331,7 +352,7 @@ internal static class Gemm
             CopyColumns(ref cTile, ldc, ref scratch, w, rows, lo - t, hi - t);
         }
 
-        Tile<TOps, TV>(rows, ref a, ref b, kc, ref scratch, w, load);
+        Tile<TOps, TV, TLayout>(rows, ref a, ref b, kc, ref scratch, w, load);
         CopyColumns(ref scratch, w, ref cTile, ldc, rows, lo - t, hi - t);
     }
 
@@ -347,26 +368,27 @@ internal static class Gemm
     }
 
     /// <summary>Calls the micro-kernel instantiated for exactly <paramref name="rows"/> rows.</summary>
-    private static void Tile<TOps, TV>(int rows, ref float a, ref float b, nint kc, ref float c, nint ldc, bool load)
+    private static void Tile<TOps, TV, TLayout>(int rows, ref float a, ref float b, nint kc, ref float c, nint ldc, bool load)
         where TOps : ISimdOps<TV>
         where TV : struct
+        where TLayout : IPackedALayout
     {
         switch (rows)
         {
-            case 1: GemmKernel.Tile<TOps, TV, Rows1>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 2: GemmKernel.Tile<TOps, TV, Rows2>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 3: GemmKernel.Tile<TOps, TV, Rows3>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 4: GemmKernel.Tile<TOps, TV, Rows4>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 5: GemmKernel.Tile<TOps, TV, Rows5>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 6: GemmKernel.Tile<TOps, TV, Rows6>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 7: GemmKernel.Tile<TOps, TV, Rows7>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 8: GemmKernel.Tile<TOps, TV, Rows8>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 9: GemmKernel.Tile<TOps, TV, Rows9>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 10: GemmKernel.Tile<TOps, TV, Rows10>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 11: GemmKernel.Tile<TOps, TV, Rows11>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 12: GemmKernel.Tile<TOps, TV, Rows12>(ref a, ref b, kc, ref c, ldc, load); break;
-            case 13: GemmKernel.Tile<TOps, TV, Rows13>(ref a, ref b, kc, ref c, ldc, load); break;
-            default: GemmKernel.Tile<TOps, TV, Rows14>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 1: GemmKernel.Tile<TOps, TV, Rows1, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 2: GemmKernel.Tile<TOps, TV, Rows2, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 3: GemmKernel.Tile<TOps, TV, Rows3, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 4: GemmKernel.Tile<TOps, TV, Rows4, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 5: GemmKernel.Tile<TOps, TV, Rows5, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 6: GemmKernel.Tile<TOps, TV, Rows6, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 7: GemmKernel.Tile<TOps, TV, Rows7, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 8: GemmKernel.Tile<TOps, TV, Rows8, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 9: GemmKernel.Tile<TOps, TV, Rows9, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 10: GemmKernel.Tile<TOps, TV, Rows10, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 11: GemmKernel.Tile<TOps, TV, Rows11, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 12: GemmKernel.Tile<TOps, TV, Rows12, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            case 13: GemmKernel.Tile<TOps, TV, Rows13, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
+            default: GemmKernel.Tile<TOps, TV, Rows14, TLayout>(ref a, ref b, kc, ref c, ldc, load); break;
         }
     }
 
@@ -408,16 +430,24 @@ internal static class Gemm
 
         public static Workspace Current => _workspace ??= new Workspace();
 
-        /// <summary>Packs A (see <see cref="GemmPacking.PackA"/>) unless one row-major row already is its packed form.</summary>
-        public ref float PackA(ref float a, nint rowStride, nint colStride, int rows, int kc, int maxRows)
+        /// <summary>Packs a row-major A block (see <see cref="GemmPacking.PackARows"/>); one row already is its packed form.</summary>
+        public ref float PackARows(ref float a, nint lda, int rows, int kc)
         {
-            if (rows == 1 && colStride == 1)
+            if (rows == 1)
             {
                 return ref a;
             }
 
+            _a.EnsureCapacity(rows * RowMajorA.Stride);
+            GemmPacking.PackARows(ref a, lda, rows, kc, ref _a.Start);
+            return ref _a.Start;
+        }
+
+        /// <summary>Packs a block of a stored Aᵀ (see <see cref="GemmPacking.PackAColumns"/>).</summary>
+        public ref float PackAColumns(ref float a, nint lda, int rows, int kc, int maxRows)
+        {
             _a.EnsureCapacity(rows * kc);
-            GemmPacking.PackA(ref a, rowStride, colStride, rows, kc, maxRows, ref _a.Start);
+            GemmPacking.PackAColumns(ref a, lda, rows, kc, maxRows, ref _a.Start);
             return ref _a.Start;
         }
 

@@ -25,19 +25,24 @@ internal static class GemmKernel
     public const int MaxRows = 14;
 
     /// <summary>
-    /// C[r, 0:2V] (+)= Σ_k a[k, r] · b[k, 0:2V] for r &lt; <c>TRows.Value</c>, V = <c>TOps.Count</c>.
+    /// C[r, 0:2V] (+)= Σ_k a[r, k] · b[k, 0:2V] for r &lt; <c>TRows.Value</c>, V = <c>TOps.Count</c>.
     /// </summary>
-    /// <param name="a">Packed A micro-panel: a[k, r] at <c>k * TRows.Value + r</c>, <paramref name="kc"/> steps.</param>
+    /// <typeparam name="TOps">The vector width.</typeparam>
+    /// <typeparam name="TV">The vector type.</typeparam>
+    /// <typeparam name="TRows">Rows of the tile.</typeparam>
+    /// <typeparam name="TLayout">Layout of the packed A block.</typeparam>
+    /// <param name="a">Packed A micro-panel of <paramref name="kc"/> steps, laid out as <typeparamref name="TLayout"/> says.</param>
     /// <param name="b">B micro-panel: b[k, j] at <c>k * PanelWidth + j</c>, j &lt; 2V.</param>
     /// <param name="kc">Reduction steps.</param>
     /// <param name="c">C tile: c[r, j] at <c>r * ldc + j</c>.</param>
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="load">Start from C's values (accumulate, or a later K block) rather than from zero.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<TOps, TV, TRows>(ref float a, ref float b, nint kc, ref float c, nint ldc, bool load)
+    public static void Tile<TOps, TV, TRows, TLayout>(ref float a, ref float b, nint kc, ref float c, nint ldc, bool load)
         where TOps : ISimdOps<TV>
         where TV : struct
         where TRows : IRowCount
+        where TLayout : IPackedALayout
     {
         var v = TOps.Count;
         TV lo0 = default, hi0 = default;
@@ -147,96 +152,96 @@ internal static class GemmKernel
 
             if (TRows.Value > 1)
             {
-                var a1 = TOps.Broadcast(Unsafe.Add(ref a, 1));
+                var a1 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(1, TRows.Value)));
                 lo1 = TOps.MultiplyAdd(a1, b0, lo1);
                 hi1 = TOps.MultiplyAdd(a1, b1, hi1);
             }
 
             if (TRows.Value > 2)
             {
-                var a2 = TOps.Broadcast(Unsafe.Add(ref a, 2));
+                var a2 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(2, TRows.Value)));
                 lo2 = TOps.MultiplyAdd(a2, b0, lo2);
                 hi2 = TOps.MultiplyAdd(a2, b1, hi2);
             }
 
             if (TRows.Value > 3)
             {
-                var a3 = TOps.Broadcast(Unsafe.Add(ref a, 3));
+                var a3 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(3, TRows.Value)));
                 lo3 = TOps.MultiplyAdd(a3, b0, lo3);
                 hi3 = TOps.MultiplyAdd(a3, b1, hi3);
             }
 
             if (TRows.Value > 4)
             {
-                var a4 = TOps.Broadcast(Unsafe.Add(ref a, 4));
+                var a4 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(4, TRows.Value)));
                 lo4 = TOps.MultiplyAdd(a4, b0, lo4);
                 hi4 = TOps.MultiplyAdd(a4, b1, hi4);
             }
 
             if (TRows.Value > 5)
             {
-                var a5 = TOps.Broadcast(Unsafe.Add(ref a, 5));
+                var a5 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(5, TRows.Value)));
                 lo5 = TOps.MultiplyAdd(a5, b0, lo5);
                 hi5 = TOps.MultiplyAdd(a5, b1, hi5);
             }
 
             if (TRows.Value > 6)
             {
-                var a6 = TOps.Broadcast(Unsafe.Add(ref a, 6));
+                var a6 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(6, TRows.Value)));
                 lo6 = TOps.MultiplyAdd(a6, b0, lo6);
                 hi6 = TOps.MultiplyAdd(a6, b1, hi6);
             }
 
             if (TRows.Value > 7)
             {
-                var a7 = TOps.Broadcast(Unsafe.Add(ref a, 7));
+                var a7 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(7, TRows.Value)));
                 lo7 = TOps.MultiplyAdd(a7, b0, lo7);
                 hi7 = TOps.MultiplyAdd(a7, b1, hi7);
             }
 
             if (TRows.Value > 8)
             {
-                var a8 = TOps.Broadcast(Unsafe.Add(ref a, 8));
+                var a8 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(8, TRows.Value)));
                 lo8 = TOps.MultiplyAdd(a8, b0, lo8);
                 hi8 = TOps.MultiplyAdd(a8, b1, hi8);
             }
 
             if (TRows.Value > 9)
             {
-                var a9 = TOps.Broadcast(Unsafe.Add(ref a, 9));
+                var a9 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(9, TRows.Value)));
                 lo9 = TOps.MultiplyAdd(a9, b0, lo9);
                 hi9 = TOps.MultiplyAdd(a9, b1, hi9);
             }
 
             if (TRows.Value > 10)
             {
-                var a10 = TOps.Broadcast(Unsafe.Add(ref a, 10));
+                var a10 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(10, TRows.Value)));
                 lo10 = TOps.MultiplyAdd(a10, b0, lo10);
                 hi10 = TOps.MultiplyAdd(a10, b1, hi10);
             }
 
             if (TRows.Value > 11)
             {
-                var a11 = TOps.Broadcast(Unsafe.Add(ref a, 11));
+                var a11 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(11, TRows.Value)));
                 lo11 = TOps.MultiplyAdd(a11, b0, lo11);
                 hi11 = TOps.MultiplyAdd(a11, b1, hi11);
             }
 
             if (TRows.Value > 12)
             {
-                var a12 = TOps.Broadcast(Unsafe.Add(ref a, 12));
+                var a12 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(12, TRows.Value)));
                 lo12 = TOps.MultiplyAdd(a12, b0, lo12);
                 hi12 = TOps.MultiplyAdd(a12, b1, hi12);
             }
 
             if (TRows.Value > 13)
             {
-                var a13 = TOps.Broadcast(Unsafe.Add(ref a, 13));
+                var a13 = TOps.Broadcast(Unsafe.Add(ref a, TLayout.RowOffset(13, TRows.Value)));
                 lo13 = TOps.MultiplyAdd(a13, b0, lo13);
                 hi13 = TOps.MultiplyAdd(a13, b1, hi13);
             }
 
-            a = ref Unsafe.Add(ref a, TRows.Value);
+            a = ref Unsafe.Add(ref a, TLayout.Step(TRows.Value));
             b = ref Unsafe.Add(ref b, PanelWidth);
         }
 
@@ -324,9 +329,9 @@ internal static class GemmKernel
 
     /// <summary>
     /// One row of C across four adjacent micro-tiles: C[0, 0:8V] (+)= Σ_k a[k] · [b0 | b1 | b2 | b3][k, :].
-    /// A single-row <see cref="Tile{TOps, TV, TRows}"/> has only two independent accumulator chains and would
+    /// A single-row <see cref="Tile{TOps, TV, TRows, TLayout}"/> has only two independent accumulator chains and would
     /// wait on FMA latency (4 cycles, two pipes: eight chains are needed to keep them busy); four tiles give
-    /// eight. The chain of each element is the same as in <see cref="Tile{TOps, TV, TRows}"/>.
+    /// eight. The chain of each element is the same as in <see cref="Tile{TOps, TV, TRows, TLayout}"/>.
     /// </summary>
     /// <param name="a">The row of A: a[k] at <c>k</c>.</param>
     /// <param name="b0">First B micro-panel: b0[k, j] at <c>k * PanelWidth + j</c>, j &lt; 2V.</param>

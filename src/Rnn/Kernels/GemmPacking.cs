@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Rnn.Kernels;
 
 /// <summary>
 /// Copies GEMM operands into the layouts the micro-kernels stream through (BLIS packing): B into column
 /// panels of <see cref="GemmKernel.PanelWidth"/> floats, k-major within a panel and zero-padded on the
-/// right; A into row blocks of at most a micro-tile's rows, k-major within a block. Operands are described
-/// by element strides, so one routine serves a matrix and its transpose.
+/// right; A in the <see cref="IPackedALayout"/> its source copies into with contiguous moves. B operands are
+/// described by element strides, so one routine serves a matrix and its transpose.
 /// </summary>
 internal static class GemmPacking
 {
@@ -25,50 +26,52 @@ internal static class GemmPacking
     }
 
     /// <summary>
-    /// Packs A[0:rows, 0:kc] (element (i, k) at <c>i * rowStride + k * colStride</c>) into consecutive row
-    /// blocks as split by <see cref="RowBlocks"/>; a block of R rows holds a[k, r] at <c>k * R + r</c>.
+    /// Packs rows [0, rows) × [0, kc) of a row-major A (element (i, k) at <c>i * lda + k</c>) in the
+    /// <see cref="RowMajorA"/> layout: row i at <c>i * RowMajorA.Stride</c>, one block copy per row.
     /// </summary>
-    /// <param name="a">A[0, 0].</param>
-    /// <param name="rowStride">Distance between rows of A (lda for a row-major A[m, k], 1 for a stored A[k, m]).</param>
-    /// <param name="colStride">Distance between columns (1 for row-major A[m, k], lda for a stored A[k, m]).</param>
-    /// <param name="rows">Rows to pack.</param>
-    /// <param name="kc">Columns (reduction steps) to pack.</param>
-    /// <param name="maxRows">The micro-tile's row limit.</param>
-    /// <param name="destination">Output: rows · kc floats.</param>
-    public static void PackA(ref float a, nint rowStride, nint colStride, int rows, int kc, int maxRows, ref float destination)
+    public static void PackARows(ref float a, nint lda, int rows, int kc, ref float destination)
+    {
+        for (nint i = 0; i < rows; i++)
+        {
+            Unsafe.CopyBlockUnaligned(
+                ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, i * RowMajorA.Stride)),
+                ref Unsafe.As<float, byte>(ref Unsafe.Add(ref a, i * lda)),
+                (uint)kc * sizeof(float));
+        }
+    }
+
+    /// <summary>
+    /// Packs rows [0, rows) × [0, kc) of A stored transposed (A[k, m], element (i, k) at <c>k * lda + i</c>)
+    /// in the <see cref="KMajorA"/> layout, block by block as split by <see cref="RowBlocks"/>: in a block of R
+    /// rows, the R values of one k are adjacent in both source and destination.
+    /// </summary>
+    public static void PackAColumns(ref float a, nint lda, int rows, int kc, int maxRows, ref float destination)
     {
         var blocks = RowBlocks(rows, maxRows, out var baseRows, out var extra);
         for (var block = 0; block < blocks; block++)
         {
             nint r = baseRows + (block < extra ? 1 : 0);
-            if (colStride == 1)
+            var vectorPart = r & ~(nint)3;
+            for (nint k = 0; k < kc; k++)
             {
-                // Row-major source: read each row sequentially, write with stride r (the block stays in L1).
-                for (nint i = 0; i < r; i++)
+                ref var source = ref Unsafe.Add(ref a, k * lda);
+                ref var target = ref Unsafe.Add(ref destination, k * r);
+                nint i = 0;
+                if (Vector128.IsHardwareAccelerated)
                 {
-                    ref var source = ref Unsafe.Add(ref a, i * rowStride);
-                    ref var target = ref Unsafe.Add(ref destination, i);
-                    for (nint k = 0; k < kc; k++)
+                    for (; i < vectorPart; i += 4)
                     {
-                        Unsafe.Add(ref target, k * r) = Unsafe.Add(ref source, k);
+                        Vector128.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
                     }
                 }
-            }
-            else
-            {
-                // Transposed source: the r values of one k are adjacent already.
-                for (nint k = 0; k < kc; k++)
+
+                for (; i < r; i++)
                 {
-                    ref var source = ref Unsafe.Add(ref a, k * colStride);
-                    ref var target = ref Unsafe.Add(ref destination, k * r);
-                    for (nint i = 0; i < r; i++)
-                    {
-                        Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i * rowStride);
-                    }
+                    Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i);
                 }
             }
 
-            a = ref Unsafe.Add(ref a, r * rowStride);
+            a = ref Unsafe.Add(ref a, r);
             destination = ref Unsafe.Add(ref destination, r * kc);
         }
     }
