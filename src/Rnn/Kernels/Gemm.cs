@@ -91,7 +91,7 @@ internal static class Gemm
         AssertShapes(a, lda, m, k, b, ldb, n, k, c, ldc, m, n);
 
         // a: [m, k], element (i, q) at i·lda + q; b: [n, k], element (q, j) of Bᵀ at j·ldb + q.
-        Unpacked(ref MemoryMarshal.GetReference(a), lda, 1, ref MemoryMarshal.GetReference(b), 1, ldb, ref MemoryMarshal.GetReference(c), ldc, m, n, k, accumulate, width);
+        Unpacked(ref MemoryMarshal.GetReference(a), a.Length, lda, 1, ref MemoryMarshal.GetReference(b), 1, ldb, ref MemoryMarshal.GetReference(c), ldc, m, n, k, accumulate, width);
     }
 
     /// <summary><see cref="MultiplyAB"/> with micro-kernels no wider than <paramref name="width"/> (tests use it to reach every rung of the ISA ladder).</summary>
@@ -100,7 +100,7 @@ internal static class Gemm
         AssertShapes(a, lda, m, k, b, ldb, k, n, c, ldc, m, n);
 
         // a: [m, k]; b: [k, n], element (q, j) at q·ldb + j.
-        Unpacked(ref MemoryMarshal.GetReference(a), lda, 1, ref MemoryMarshal.GetReference(b), ldb, 1, ref MemoryMarshal.GetReference(c), ldc, m, n, k, accumulate, width);
+        Unpacked(ref MemoryMarshal.GetReference(a), a.Length, lda, 1, ref MemoryMarshal.GetReference(b), ldb, 1, ref MemoryMarshal.GetReference(c), ldc, m, n, k, accumulate, width);
     }
 
     /// <summary><see cref="MultiplyAtB"/> with micro-kernels no wider than <paramref name="width"/> (tests use it to reach every rung of the ISA ladder).</summary>
@@ -109,7 +109,7 @@ internal static class Gemm
         AssertShapes(a, lda, k, m, b, ldb, k, n, c, ldc, m, n);
 
         // a: [k, m], element (i, q) of Aᵀ at q·lda + i; b: [k, n].
-        Unpacked(ref MemoryMarshal.GetReference(a), 1, lda, ref MemoryMarshal.GetReference(b), ldb, 1, ref MemoryMarshal.GetReference(c), ldc, m, n, k, accumulate, width);
+        Unpacked(ref MemoryMarshal.GetReference(a), a.Length, 1, lda, ref MemoryMarshal.GetReference(b), ldb, 1, ref MemoryMarshal.GetReference(c), ldc, m, n, k, accumulate, width);
     }
 
     /// <summary><see cref="Multiply"/> with micro-kernels no wider than <paramref name="width"/> (tests use it to reach every rung of the ISA ladder).</summary>
@@ -158,7 +158,7 @@ internal static class Gemm
         where TV : struct
         => TOps.Count == 16 ? MaxRows512 : MaxRowsNarrow;
 
-    private static void Unpacked(ref float a, nint aRowStride, nint aColStride, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate, SimdWidth width)
+    private static void Unpacked(ref float a, nint aLength, nint aRowStride, nint aColStride, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate, SimdWidth width)
     {
         if (m == 0 || n == 0)
         {
@@ -174,38 +174,38 @@ internal static class Gemm
         switch (Effective(width))
         {
             case SimdWidth.V512:
-                Unpacked<Simd512, Vector512<float>>(ref a, aRowStride, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
+                Unpacked<Simd512, Vector512<float>>(ref a, aLength, aRowStride, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
                 break;
             case SimdWidth.V256:
-                Unpacked<Simd256, Vector256<float>>(ref a, aRowStride, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
+                Unpacked<Simd256, Vector256<float>>(ref a, aLength, aRowStride, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
                 break;
             case SimdWidth.V128:
-                Unpacked<Simd128, Vector128<float>>(ref a, aRowStride, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
+                Unpacked<Simd128, Vector128<float>>(ref a, aLength, aRowStride, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
                 break;
             default:
-                Unpacked<SimdScalar, float>(ref a, aRowStride, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
+                Unpacked<SimdScalar, float>(ref a, aLength, aRowStride, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
                 break;
         }
     }
 
     /// <summary>Picks the packed-A layout the source copies into contiguously (see <see cref="IPackedALayout"/>).</summary>
-    private static void Unpacked<TOps, TV>(ref float a, nint aRowStride, nint aColStride, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate)
+    private static void Unpacked<TOps, TV>(ref float a, nint aLength, nint aRowStride, nint aColStride, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate)
         where TOps : ISimdOps<TV>
         where TV : struct
     {
         if (aColStride == 1)
         {
-            Unpacked<TOps, TV, RowMajorA>(ref a, aRowStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
+            Unpacked<TOps, TV, RowMajorA>(ref a, aLength, aRowStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
         }
         else
         {
-            Unpacked<TOps, TV, KMajorA>(ref a, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
+            Unpacked<TOps, TV, KMajorA>(ref a, aLength, aColStride, ref b, bRowStride, bColStride, ref c, ldc, m, n, k, accumulate);
         }
     }
 
-    // a: row-major [m, k] (RowMajorA) or stored [k, m] (KMajorA), leading dimension lda;
+    // a: row-major [m, k] (RowMajorA) or stored [k, m] (KMajorA), leading dimension lda, aLength floats;
     // b: element (q, j) at q·bRowStride + j·bColStride; c: [m, n] with row stride ldc.
-    private static void Unpacked<TOps, TV, TLayout>(ref float a, nint lda, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate)
+    private static void Unpacked<TOps, TV, TLayout>(ref float a, nint aLength, nint lda, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate)
         where TOps : ISimdOps<TV>
         where TV : struct
         where TLayout : IPackedALayout
@@ -225,7 +225,7 @@ internal static class Gemm
                     var mb = Math.Min(MC, m - i0);
                     ref var packedA = ref rowMajor
                         ? ref workspace.PackARows(ref Unsafe.Add(ref a, (i0 * lda) + k0), lda, mb, kc)
-                        : ref workspace.PackAColumns(ref Unsafe.Add(ref a, (k0 * lda) + i0), lda, mb, kc, maxRows);
+                        : ref workspace.PackAColumns(ref Unsafe.Add(ref a, (k0 * lda) + i0), lda, mb, kc, maxRows, aLength - ((k0 * lda) + i0));
                     Macro<TOps, TV, TLayout>(ref packedA, mb, maxRows, ref panels, kc * GemmKernel.PanelWidth, kc, 0, nc, ref Unsafe.Add(ref c, (i0 * ldc) + j0), ldc, accumulate || k0 > 0, workspace);
                 }
             }
@@ -444,10 +444,11 @@ internal static class Gemm
         }
 
         /// <summary>Packs a block of a stored Aᵀ (see <see cref="GemmPacking.PackAColumns"/>).</summary>
-        public ref float PackAColumns(ref float a, nint lda, int rows, int kc, int maxRows)
+        public ref float PackAColumns(ref float a, nint lda, int rows, int kc, int maxRows, nint readable)
         {
-            _a.EnsureCapacity(rows * kc);
-            GemmPacking.PackAColumns(ref a, lda, rows, kc, maxRows, ref _a.Start);
+            // At most one block per row, each with its slack.
+            _a.EnsureCapacity(rows * (kc + KMajorA.Slack));
+            GemmPacking.PackAColumns(ref a, lda, rows, kc, maxRows, readable, ref _a.Start);
             return ref _a.Start;
         }
 

@@ -42,37 +42,81 @@ internal static class GemmPacking
 
     /// <summary>
     /// Packs rows [0, rows) × [0, kc) of A stored transposed (A[k, m], element (i, k) at <c>k * lda + i</c>)
-    /// in the <see cref="KMajorA"/> layout, block by block as split by <see cref="RowBlocks"/>: in a block of R
+    /// in the <see cref="KMajorA"/> layout, in row blocks as split by <see cref="RowBlocks"/>: in a block of R
     /// rows, the R values of one k are adjacent in both source and destination.
     /// </summary>
-    public static void PackAColumns(ref float a, nint lda, int rows, int kc, int maxRows, ref float destination)
+    /// <remarks>
+    /// Each (k, block) is one vector copy of 8 or 16 floats, more than R: the surplus lands where k + 1 (or
+    /// the block's <see cref="KMajorA.Slack"/>) is written next, and k runs outermost so each source row is
+    /// read once, front to back. Where a vector read would pass the end of the source
+    /// (<paramref name="readable"/>), the copy is exact instead.
+    /// </remarks>
+    /// <param name="a">A[0, 0] (the stored A[k0, i0]).</param>
+    /// <param name="lda">Distance between stored rows (between consecutive k).</param>
+    /// <param name="rows">Rows of A to pack (stored columns).</param>
+    /// <param name="kc">Reduction steps to pack (stored rows).</param>
+    /// <param name="maxRows">The micro-tile's row limit.</param>
+    /// <param name="readable">Floats readable from <paramref name="a"/> on.</param>
+    /// <param name="destination">Output: <c>KMajorA.BlockSize(R, kc)</c> floats per block.</param>
+    public static void PackAColumns(ref float a, nint lda, int rows, int kc, int maxRows, nint readable, ref float destination)
     {
         var blocks = RowBlocks(rows, maxRows, out var baseRows, out var extra);
-        for (var block = 0; block < blocks; block++)
+        nint width = maxRows > 8 ? 16 : 8;
+        for (nint k = 0; k < kc; k++)
         {
-            nint r = baseRows + (block < extra ? 1 : 0);
-            var vectorPart = r & ~(nint)3;
-            for (nint k = 0; k < kc; k++)
+            ref var target = ref destination;
+            nint i = 0;
+            for (var block = 0; block < blocks; block++)
             {
-                ref var source = ref Unsafe.Add(ref a, k * lda);
-                ref var target = ref Unsafe.Add(ref destination, k * r);
-                nint i = 0;
-                if (Vector128.IsHardwareAccelerated)
+                nint r = baseRows + (block < extra ? 1 : 0);
+                ref var from = ref Unsafe.Add(ref a, (k * lda) + i);
+                ref var to = ref Unsafe.Add(ref target, k * r);
+                if ((k * lda) + i + width <= readable)
                 {
-                    for (; i < vectorPart; i += 4)
+                    CopyVectors(ref from, ref to, width);
+                }
+                else
+                {
+                    for (nint j = 0; j < r; j++)
                     {
-                        Vector128.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
+                        Unsafe.Add(ref to, j) = Unsafe.Add(ref from, j);
                     }
                 }
 
-                for (; i < r; i++)
-                {
-                    Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i);
-                }
+                i += r;
+                target = ref Unsafe.Add(ref target, KMajorA.BlockSize((int)r, kc));
             }
+        }
+    }
 
-            a = ref Unsafe.Add(ref a, r);
-            destination = ref Unsafe.Add(ref destination, r * kc);
+    /// <summary>Copies 8 or 16 floats with the widest vectors available.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyVectors(ref float source, ref float destination, nint count)
+    {
+        if (Vector512.IsHardwareAccelerated && count == 16)
+        {
+            Vector512.LoadUnsafe(ref source).StoreUnsafe(ref destination);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (nint i = 0; i < count; i += 8)
+            {
+                Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref destination, (nuint)i);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (nint i = 0; i < count; i += 4)
+            {
+                Vector128.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref destination, (nuint)i);
+            }
+        }
+        else
+        {
+            for (nint i = 0; i < count; i++)
+            {
+                Unsafe.Add(ref destination, i) = Unsafe.Add(ref source, i);
+            }
         }
     }
 

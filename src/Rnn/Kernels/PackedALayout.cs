@@ -40,9 +40,12 @@ internal readonly struct RowMajorA : IPackedALayout
 /// </summary>
 internal readonly struct KMajorA : IPackedALayout
 {
+    /// <summary>Floats after each block that absorb the surplus of the packer's 16-float copies.</summary>
+    public const int Slack = 16;
+
     public static nint RowOffset(nint r, int rows) => r;
 
     public static nint Step(int rows) => rows;
 
-    public static nint BlockSize(int rows, int kc) => (nint)rows * kc;
+    public static nint BlockSize(int rows, int kc) => ((nint)rows * kc) + Slack;
 }
