@@ -230,7 +230,7 @@ public class GemmTests
             Gemm.MultiplyABt(a, K, b, K, c, N, M, N, K, accumulate: false);
             Gemm.MultiplyAtB(b, N, a, K, c, N, N / 10, K / 10, M, accumulate: true);
             packed.Pack(b, N, K, N);
-            packed.PackTransposed(b, N, N, K);
+            packed.PackTransposed(b, K, N, K);
         }
 
         Calls();
