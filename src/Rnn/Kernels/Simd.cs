@@ -44,7 +44,10 @@ internal interface ISimdOps<TV>
     /// <summary>Rounds each lane to the nearest integer (ties to even).</summary>
     static abstract TV Round(TV x);
 
-    /// <summary><c>x · 2^n</c> for integral <paramref name="n"/> in [-126, 127] (exponent-field arithmetic).</summary>
+    /// <summary>
+    /// <c>x · 2^n</c> for integral <paramref name="n"/> in [-126, 127] (exponent-field arithmetic). At the
+    /// ends, n = -127 gives <c>x · 0</c> and n = 128 gives <c>x · ∞</c>; <see cref="SimdMath.Exp{TOps, TV}"/> relies on both.
+    /// </summary>
     static abstract TV ScaleByPowerOfTwo(TV x, TV n);
 
     static abstract TV Abs(TV x);

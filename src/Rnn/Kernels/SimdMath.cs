@@ -11,9 +11,11 @@ internal static class SimdMath
 {
     // exp: Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, then Cephes expf's minimax
     // polynomial e^r ≈ 1 + r + r²·P(r), and scaling by 2^n in the exponent field
-    // (S. L. Moshier, Cephes Math Library, expf.c).
-    private const float ExpHigh = 88.3762626647949f;
-    private const float ExpLow = -87.3365447504019f;
+    // (S. L. Moshier, Cephes Math Library, expf.c). The clamp bounds are chosen for what the exponent-field
+    // scale does at the ends: at ExpHigh, n = 128 builds +∞ (so large x overflows to +∞ as float exp does),
+    // at ExpLow, n = -127 builds +0 (so very negative x flushes to 0 rather than sticking at 2^-126).
+    private const float ExpHigh = 88.7228394f;
+    private const float ExpLow = -88f;
     private const float Log2E = 1.44269504088896341f;
     private const float Ln2Hi = 0.693359375f;
     private const float Ln2Lo = -2.12194440e-4f;
@@ -24,9 +26,11 @@ internal static class SimdMath
     private const float P4 = 1.6666665459e-1f;
     private const float P5 = 5.0000001201e-1f;
 
-    // tanh: Eigen's rational approximation x·P(x²)/Q(x²) on [-7.9053, 7.9053], where float tanh
-    // rounds to ±1 (Eigen, GenericPacketMathFunctions.h, generic_fast_tanh_float).
-    private const float TanhClamp = 7.90531110763549805f;
+    // tanh: Eigen's rational approximation x·P(x²)/Q(x²) (Eigen, GenericPacketMathFunctions.h,
+    // generic_fast_tanh_float). Below TanhSaturation the rational stays within [-1, 1] (beyond it, it
+    // overshoots 1 by up to 2 ulp, which would make 1 - tanh² negative); from there on the result is ±1,
+    // within 2.7e-7 of tanh and exactly float tanh from |x| ≥ 9.01.
+    private const float TanhSaturation = 7.90531110763549805f;
     private const float Alpha1 = 4.89352455891786e-03f;
     private const float Alpha3 = 6.37261928875436e-04f;
     private const float Alpha5 = 1.48572235717979e-05f;
@@ -39,13 +43,23 @@ internal static class SimdMath
     private const float Beta4 = 1.18534705686654e-04f;
     private const float Beta6 = 1.19825839466702e-06f;
 
-    /// <summary>e^x, relative error about 2e-7 over the float range (saturating outside it).</summary>
+    /// <summary>e^x.</summary>
+    /// <remarks>
+    /// Measured against float64 <see cref="Math.Exp(double)"/> on a dense grid (see SimdMathTests), with or
+    /// without FMA: relative error ≤ 1.2e-7 (1 ulp) where e^x is a normal float, x ∈ [-87.33, 88.37]. Edges:
+    /// x ≥ 88.3763 (including +∞) gives +∞, slightly before float's own overflow at 88.7228 (the exponent field
+    /// cannot hold 2^128 for the last half-binade); between -87.68 and -87.34 results are subnormal (absolute
+    /// error ≤ 2^-149), and x &lt; -87.6835 (including -∞) flushes to +0 (absolute error ≤ 8.4e-39). e^±0 = 1.
+    /// NaN gives NaN.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Exp<TOps, TV>(TV x)
         where TOps : ISimdOps<TV>
         where TV : struct
     {
-        x = TOps.Min(TOps.Max(x, TOps.Broadcast(ExpLow)), TOps.Broadcast(ExpHigh));
+        // The bound is the first operand of Max/Min: x86's minps/maxps return the second operand when either
+        // is NaN, so a NaN x passes through (on Arm, fmin/fmax propagate NaN anyway).
+        x = TOps.Min(TOps.Broadcast(ExpHigh), TOps.Max(TOps.Broadcast(ExpLow), x));
         var n = TOps.Round(TOps.Multiply(x, TOps.Broadcast(Log2E)));
         var r = TOps.MultiplyAdd(n, TOps.Broadcast(-Ln2Hi), x);
         r = TOps.MultiplyAdd(n, TOps.Broadcast(-Ln2Lo), r);
@@ -56,11 +70,18 @@ internal static class SimdMath
         p = TOps.MultiplyAdd(p, r, TOps.Broadcast(P5));
         var r2 = TOps.Multiply(r, r);
         p = TOps.MultiplyAdd(p, r2, TOps.Add(r, TOps.Broadcast(1f)));
-        // n is in [-126, 127] after the clamp, so 2^n is a normal float.
+
+        // n ∈ [-127, 128]: 2^n is built in the exponent field, where -127 is +0 and 128 is +∞ (see above).
+        // A NaN n converts to 0 (saturating conversion), leaving the NaN in p.
         return TOps.ScaleByPowerOfTwo(p, n);
     }
 
     /// <summary>σ(x) = 1 / (1 + e^-x).</summary>
+    /// <remarks>
+    /// Measured against float64 (see SimdMathTests): absolute error ≤ 9e-8 everywhere; relative error ≤ 2e-7
+    /// where σ(x) is a normal float (x ≥ -87.3). σ(+∞) = 1, σ(-∞) = 0, σ(x) ∈ [0, 1] always; x ≤ -88.38
+    /// gives 0 (the exact value is below 4e-39). NaN gives NaN.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Sigmoid<TOps, TV>(TV x)
         where TOps : ISimdOps<TV>
@@ -70,13 +91,17 @@ internal static class SimdMath
         return TOps.Divide(one, TOps.Add(one, Exp<TOps, TV>(TOps.Subtract(default, x))));
     }
 
-    /// <summary>tanh(x), within a few ulp of the correctly rounded value.</summary>
+    /// <summary>tanh(x).</summary>
+    /// <remarks>
+    /// Measured against float64 <see cref="Math.Tanh(double)"/> (see SimdMathTests): absolute and relative
+    /// error ≤ 3e-7 with FMA, ≤ 4e-7 without (about 5 ulp near ±1, 2 ulp near 0, exact for subnormal x);
+    /// never beyond ±1, and exactly ±1 for |x| ≥ 7.9053 (including ±∞). tanh(±0) = ±0. NaN gives NaN.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Tanh<TOps, TV>(TV x)
         where TOps : ISimdOps<TV>
         where TV : struct
     {
-        x = TOps.Min(TOps.Max(x, TOps.Broadcast(-TanhClamp)), TOps.Broadcast(TanhClamp));
         var x2 = TOps.Multiply(x, x);
         var p = TOps.MultiplyAdd(x2, TOps.Broadcast(Alpha13), TOps.Broadcast(Alpha11));
         p = TOps.MultiplyAdd(x2, p, TOps.Broadcast(Alpha9));
@@ -84,10 +109,16 @@ internal static class SimdMath
         p = TOps.MultiplyAdd(x2, p, TOps.Broadcast(Alpha5));
         p = TOps.MultiplyAdd(x2, p, TOps.Broadcast(Alpha3));
         p = TOps.MultiplyAdd(x2, p, TOps.Broadcast(Alpha1));
-        p = TOps.Multiply(x, p);
         var q = TOps.MultiplyAdd(x2, TOps.Broadcast(Beta6), TOps.Broadcast(Beta4));
         q = TOps.MultiplyAdd(x2, q, TOps.Broadcast(Beta2));
         q = TOps.MultiplyAdd(x2, q, TOps.Broadcast(Beta0));
-        return TOps.Divide(p, q);
+
+        // x · (P/Q) rather than (x·P)/Q: P/Q is near 1 for small x, so a subnormal x is returned exactly
+        // instead of losing bits in x·α1 ≈ 0.005·x.
+        var y = TOps.Multiply(x, TOps.Divide(p, q));
+
+        // Past the saturation point the rational is discarded (for huge x it is ∞/∞ = NaN). A NaN x makes
+        // the condition false and keeps y, which is NaN.
+        return TOps.SelectPositive(TOps.Subtract(TOps.Abs(x), TOps.Broadcast(TanhSaturation)), TOps.CopySign(TOps.Broadcast(1f), x), y);
     }
 }
