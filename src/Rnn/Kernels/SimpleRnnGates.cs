@@ -66,7 +66,8 @@ internal static class SimpleRnnGates
             where TV : struct
         {
             var a = TOps.Add(TOps.Load(ref A, j), TOps.Load(ref Bias, j));
-            TOps.Store(Relu ? TOps.Max(a, default) : SimdMath.Tanh<TOps, TV>(a), ref H, j);
+            // Max(0, a) with a second: the native max returns its second operand for NaN, which must propagate.
+            TOps.Store(Relu ? TOps.Max(default, a) : SimdMath.Tanh<TOps, TV>(a), ref H, j);
         }
     }
 

@@ -146,4 +146,25 @@ public class RecurrentValidationTests
         var error = Assert.Throws<ArgumentException>(() => new Lstm(3, name: "my layer"));
         Assert.Contains("received 'my layer'", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Forward_PropagatesNaNInputsInsteadOfClampingThem(int kind)
+    {
+        Recurrent layer = kind switch
+        {
+            0 => new Lstm(17, inputShape: (null, 3)),
+            1 => new Gru(17, inputShape: (null, 3)),
+            2 => new SimpleRnn(17, inputShape: (null, 3)),
+            _ => new SimpleRnn(17, RnnActivation.Relu, inputShape: (null, 3)),
+        };
+        var x = Zeros(2, 4, 3);
+        TestUtil.Span(x)[(4 * 3) + 1] = float.NaN;
+        var output = TestUtil.Span(layer.Forward(x));
+        Assert.All(output[..17].ToArray(), v => Assert.False(float.IsNaN(v)));
+        Assert.All(output[17..].ToArray(), v => Assert.True(float.IsNaN(v)));
+    }
 }
