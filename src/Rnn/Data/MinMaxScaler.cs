@@ -6,7 +6,8 @@ namespace Rnn.Data;
 /// <summary>
 /// Maps each feature's training range onto <see cref="FeatureRange"/> (default [0, 1]):
 /// <c>y = x · scale + min</c> with <c>scale = (rangeMax − rangeMin) / (dataMax − dataMin)</c> and
-/// <c>min = rangeMin − dataMin · scale</c>, as scikit-learn's <c>sklearn.preprocessing.MinMaxScaler</c>.
+/// <c>min = rangeMin − dataMin · scale</c>, as scikit-learn's <c>sklearn.preprocessing.MinMaxScaler</c>
+/// (<c>sklearn/preprocessing/_data.py</c>).
 /// </summary>
 /// <remarks>
 /// <para>

@@ -4,7 +4,7 @@ namespace Rnn.Data;
 
 /// <summary>
 /// Standardizes each feature to zero mean and unit variance on the training data: <c>z = (x − mean) / scale</c>,
-/// as scikit-learn's <c>sklearn.preprocessing.StandardScaler</c>.
+/// as scikit-learn's <c>sklearn.preprocessing.StandardScaler</c> (<c>sklearn/preprocessing/_data.py</c>).
 /// </summary>
 /// <remarks>
 /// <para>

@@ -225,15 +225,16 @@ public static class TimeSeries
 
     /// <summary>
     /// Splits a series by time, like scikit-learn's <c>train_test_split(..., shuffle=False)</c>: the test part is the
-    /// last <c>ceil(testFraction × steps)</c> rows and the training part the rows before them. Split a series this
+    /// last <c>ceil(testFraction × steps)</c> rows and the training part the rows before them (the sizes of
+    /// <c>_validate_shuffle_split</c> in <c>sklearn/model_selection/_split.py</c>). Split a series this
     /// way <em>before</em> windowing it, and fit scalers on the training part only, so that nothing from the test
     /// period reaches training.
     /// </summary>
     /// <remarks>
     /// With <paramref name="overlap"/> = k the test part also starts with the last k training rows, as inputs only:
     /// with <c>overlap = (sequenceLength − 1) × samplingRate + horizon</c>,
-    /// <see cref="ForecastWindows(Tensor{float}, int, int, ReadOnlySpan{int}, int, int)"/> on the test part forecasts
-    /// every test row and no other, while no test row is an input or a target of a training window.
+    /// <see cref="ForecastWindows(Tensor{float}, int, int, ReadOnlySpan{int}, int, int)"/> (stride 1) on the test part
+    /// forecasts every test row and no other, while no test row is an input or a target of a training window.
     /// </remarks>
     /// <param name="series">The series, rows first (dense).</param>
     /// <param name="testFraction">The fraction of rows to test on, strictly between 0 and 1, read as the decimal it was written as.</param>
