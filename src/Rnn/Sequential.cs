@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
+using Rnn.Data;
 using Rnn.Layers;
 using Rnn.Losses;
 using Rnn.Metrics;
@@ -266,14 +267,7 @@ public sealed class Sequential
         var validationCount = 0;
         if (validationSplit > 0f)
         {
-            trainCount = (int)Math.Floor(samples * (1.0 - validationSplit));
-            if (trainCount < 1 || trainCount == samples)
-            {
-                throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"validationSplit {validationSplit} of {samples} samples leaves {trainCount} for training and {samples - trainCount} for validation; both need at least one."),
-                    nameof(validationSplit));
-            }
-
+            trainCount = DataSplit.ValidationSplitRow(samples, validationSplit);
             (validationX, validationY, validationStart, validationCount) = (x, y, trainCount, samples - trainCount);
         }
         else if (validationData is { } data)
@@ -331,8 +325,8 @@ public sealed class Sequential
                 var start = batch * batchSize;
                 var count = Math.Min(batchSize, trainCount - start);
                 var plan = PlanFor(x, y, count);
-                GatherRows(x, order.AsSpan(start, count), plan.Input);
-                GatherRows(y, order.AsSpan(start, count), plan.Target!);
+                Batching.GatherRows(x, order.AsSpan(start, count), plan.Input.AsFlatSpan());
+                Batching.GatherRows(y, order.AsSpan(start, count), plan.Target!.AsFlatSpan());
                 var batchLoss = TrainStep(plan, optimizer, loss, epoch, batch, onNonFiniteLoss, ref stopped);
                 if (stopped)
                 {
@@ -556,18 +550,6 @@ public sealed class Sequential
         if (verbose is < 0 or > 2)
         {
             throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch).");
-        }
-    }
-
-    /// <summary>Copies the given rows of <paramref name="source"/> into consecutive rows of <paramref name="destination"/>.</summary>
-    private static void GatherRows(Tensor<float> source, ReadOnlySpan<int> rows, Tensor<float> destination)
-    {
-        var from = source.AsFlatSpan();
-        var to = destination.AsFlatSpan();
-        var rowSize = from.Length / (int)source.Lengths[0];
-        for (var i = 0; i < rows.Length; i++)
-        {
-            from.Slice(rows[i] * rowSize, rowSize).CopyTo(to.Slice(i * rowSize, rowSize));
         }
     }
 
