@@ -476,6 +476,37 @@ public sealed class Sequential
         }
     }
 
+    /// <summary>
+    /// Starts a session that feeds the model one step (or chunk) at a time, carrying recurrent state between
+    /// calls; see <see cref="StreamingSession"/>.
+    /// </summary>
+    /// <param name="batchSize">Sequences processed side by side.</param>
+    /// <returns>A session starting from zero states.</returns>
+    /// <exception cref="InvalidOperationException">The model is not built (its input shape is unknown).</exception>
+    /// <exception cref="NotSupportedException">A layer reads the sequence backwards.</exception>
+    public StreamingSession StartStreaming(int batchSize = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (!IsBuilt)
+        {
+            if (_layers.Count > 0 && _layers[0].InputShape is { } declared)
+            {
+                Build([.. declared]);
+            }
+            else
+            {
+                throw new InvalidOperationException($"Model '{Name}' is not built: declare the first layer's inputShape or call Build before streaming.");
+            }
+        }
+
+        if (InputShape!.Count != 2)
+        {
+            throw new NotSupportedException($"Model '{Name}' takes inputs of shape [batch, {string.Join(", ", InputShape)}]; a stream feeds [batch, time, features] sequences.");
+        }
+
+        return new StreamingSession(this, batchSize);
+    }
+
     /// <summary>A copy of every parameter's values, in <see cref="Parameters"/> order (Keras's <c>get_weights</c>).</summary>
     /// <returns>One array per parameter.</returns>
     public float[][] GetWeights() => [.. _parameters.Select(p => (float[])p.Data.Clone())];

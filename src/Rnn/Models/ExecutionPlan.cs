@@ -91,7 +91,13 @@ internal sealed class ExecutionPlan
     }
 
     /// <summary>Runs every layer on <see cref="Input"/>, passing masks along.</summary>
-    public void Forward(IReadOnlyList<Layer> layers, bool training)
+    public void Forward(IReadOnlyList<Layer> layers, bool training) => Forward(layers, training, null, null);
+
+    /// <summary>
+    /// Runs every layer on <see cref="Input"/>, passing masks along; recurrent layer i starts from
+    /// <paramref name="hidden"/>[i] (and <paramref name="cells"/>[i]) and leaves its final state there, when given.
+    /// </summary>
+    public void Forward(IReadOnlyList<Layer> layers, bool training, float[]?[]? hidden, float[]?[]? cells)
     {
         var current = Input;
         var masked = false;
@@ -102,7 +108,16 @@ internal sealed class ExecutionPlan
             var next = 1 - _current;
             var steps = StepCount(current.Lengths);
             var produced = layer.ComputeMask(current, _masks[next].AsSpan(0, steps));
-            layer.ForwardCore(current, output, masked ? _masks[_current].AsSpan(0, steps) : default, training);
+            var mask = masked ? _masks[_current].AsSpan(0, steps) : default;
+            if (hidden?[i] is { } h && layer is Recurrent recurrent)
+            {
+                var c = cells![i];
+                recurrent.Run(current, h, c, mask, training, output.AsFlatSpan(), h, c);
+            }
+            else
+            {
+                layer.ForwardCore(current, output, mask, training);
+            }
             if (produced)
             {
                 _current = next;

@@ -1,0 +1,151 @@
+using System.Numerics.Tensors;
+using Rnn.Layers;
+
+namespace Rnn.Models;
+
+/// <summary>
+/// Runs a model over a sequence that arrives a step (or a chunk of steps) at a time, carrying every recurrent
+/// layer's state from call to call (Keras's <c>stateful=True</c>, made explicit). After steps x_0..x_t, the
+/// output equals <see cref="Sequential.Predict(Tensor{float}, int)"/> on the whole prefix x_0..x_t; with
+/// recurrent layers that return sequences, one output per step given. Calls allocate nothing once a chunk
+/// length has been seen. Created by <see cref="Sequential.StartStreaming"/>.
+/// </summary>
+public sealed class StreamingSession
+{
+    private readonly Sequential _model;
+    private readonly float[]?[] _hidden;
+    private readonly float[]?[] _cells;
+    private readonly List<ExecutionPlan> _plans = [];
+
+    internal StreamingSession(Sequential model, int batchSize)
+    {
+        _model = model;
+        BatchSize = batchSize;
+        var layers = model.Layers;
+        _hidden = new float[]?[layers.Count];
+        _cells = new float[]?[layers.Count];
+        for (var i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is Recurrent recurrent)
+            {
+                if (recurrent.Bidirectional || recurrent.GoBackwards)
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{recurrent.Name}' reads its sequence backwards (bidirectional or goBackwards), which needs the steps that have not arrived yet; a stream can only run forward layers.");
+                }
+
+                var length = recurrent.NumLayers * batchSize * recurrent.Units;
+                _hidden[i] = new float[length];
+                _cells[i] = recurrent.Kind == CellKind.Lstm ? new float[length] : null;
+            }
+        }
+
+        var shape = model.InputShape!;
+        InputFeatures = shape[^1];
+    }
+
+    /// <summary>Sequences processed side by side.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Features of one step of one sequence.</summary>
+    public int InputFeatures { get; }
+
+    /// <summary>Steps fed since creation or the last <see cref="Reset"/>.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Forgets every state: the next step starts new sequences (zero states).</summary>
+    public void Reset()
+    {
+        foreach (var state in _hidden.Concat(_cells))
+        {
+            if (state is not null)
+            {
+                Array.Clear(state);
+            }
+        }
+
+        Steps = 0;
+    }
+
+    /// <summary>Feeds one step of every sequence and writes the model's output for it.</summary>
+    /// <param name="input">[batch, features], one step.</param>
+    /// <param name="output">The model's output for a one-step chunk: [batch, outputs] (or [batch, 1, outputs] flattened when the last recurrent layer returns sequences).</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public void Step(ReadOnlySpan<float> input, Span<float> output)
+    {
+        var plan = PlanFor(1);
+        Run(plan, input, output);
+    }
+
+    /// <summary>Feeds a chunk of steps of every sequence and returns the model's output for it.</summary>
+    /// <param name="chunk">[batch, steps, features].</param>
+    /// <returns>The model's output for the chunk, continuing from the carried state.</returns>
+    /// <exception cref="ArgumentException">The chunk's shape does not suit the stream.</exception>
+    public Tensor<float> Run(Tensor<float> chunk)
+    {
+        var plan = PlanFor(CheckChunk(chunk));
+        var output = TensorExtensions.Zeros(plan.OutputShape);
+        Run(plan, chunk.AsFlatSpan(), output.AsFlatSpan());
+        return output;
+    }
+
+    /// <summary>Feeds a chunk of steps and writes the model's output into a given tensor (no allocation).</summary>
+    /// <param name="chunk">[batch, steps, features].</param>
+    /// <param name="output">The model's output for the chunk (written).</param>
+    /// <exception cref="ArgumentException">A shape does not suit the stream.</exception>
+    public void Run(Tensor<float> chunk, Tensor<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var plan = PlanFor(CheckChunk(chunk));
+        Run(plan, chunk.AsFlatSpan(), output.AsFlatSpan());
+    }
+
+    private void Run(ExecutionPlan plan, ReadOnlySpan<float> input, Span<float> output)
+    {
+        var x = plan.Input.AsFlatSpan();
+        var y = plan.Output.AsFlatSpan();
+        if (input.Length != x.Length)
+        {
+            throw new ArgumentException(
+                $"The stream expects {x.Length} input values ([{string.Join(", ", plan.InputShape)}]) but received {input.Length}.", nameof(input));
+        }
+
+        if (output.Length != y.Length)
+        {
+            throw new ArgumentException(
+                $"The stream writes {y.Length} output values ([{string.Join(", ", plan.OutputShape)}]) but the destination holds {output.Length}.", nameof(output));
+        }
+
+        input.CopyTo(x);
+        plan.Forward(_model.Layers, training: false, _hidden, _cells);
+        y.CopyTo(output);
+        Steps += plan.InputShape[1];
+    }
+
+    private int CheckChunk(Tensor<float> chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        if (chunk.Rank != 3 || chunk.Lengths[0] != BatchSize || chunk.Lengths[2] != InputFeatures || chunk.Lengths[1] < 1)
+        {
+            throw new ArgumentException(
+                $"The stream expects chunks of shape [{BatchSize}, steps ≥ 1, {InputFeatures}] but received {chunk.ShapeString()}.", nameof(chunk));
+        }
+
+        return (int)chunk.Lengths[1];
+    }
+
+    private ExecutionPlan PlanFor(int steps)
+    {
+        foreach (var plan in _plans)
+        {
+            if (plan.InputShape[1] == steps)
+            {
+                return plan;
+            }
+        }
+
+        var created = new ExecutionPlan(_model.Layers, [BatchSize, steps, InputFeatures], null);
+        _plans.Add(created);
+        return created;
+    }
+}

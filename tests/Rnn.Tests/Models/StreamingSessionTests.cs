@@ -1,0 +1,100 @@
+using System.Numerics.Tensors;
+using Rnn.Layers;
+
+namespace Rnn.Tests.Models;
+
+public class StreamingSessionTests
+{
+    private static Tensor<float> RandomSequences(int batch, int time, int features, int seed)
+        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), batch * time * features), batch, time, features);
+
+    /// <summary>Steps t0..t1 of x [B, T, F] as a new tensor.</summary>
+    private static Tensor<float> Steps(Tensor<float> x, int t0, int t1)
+    {
+        var (batch, time, features) = ((int)x.Lengths[0], (int)x.Lengths[1], (int)x.Lengths[2]);
+        var values = new float[batch * (t1 - t0) * features];
+        for (var b = 0; b < batch; b++)
+        {
+            TestUtil.Span(x).Slice(((b * time) + t0) * features, (t1 - t0) * features).CopyTo(values.AsSpan(b * (t1 - t0) * features));
+        }
+
+        return TestUtil.ToTensor(values, batch, t1 - t0, features);
+    }
+
+    [Fact]
+    public void Step_OutputsEqualPredictOnEveryPrefix()
+    {
+        var model = new Sequential([new Lstm(9, numLayers: 2, inputShape: (null, 3)), new Dense(2, Activation.Tanh)], seed: 3);
+        var x = RandomSequences(2, 7, 3, 1);
+        var session = model.StartStreaming(batchSize: 2);
+        var output = new float[2 * 2];
+        for (var t = 0; t < 7; t++)
+        {
+            session.Step(TestUtil.Span(Steps(x, t, t + 1)), output);
+            var expected = TestUtil.Span(model.Predict(Steps(x, 0, t + 1))).ToArray();
+            Assert.Equal(expected, output);
+        }
+
+        Assert.Equal(7, session.Steps);
+    }
+
+    [Fact]
+    public void Run_ChunksOfSequenceOutputs_EqualThePredictionOfTheWholeSequence()
+    {
+        var model = new Sequential([new Gru(5, returnSequences: true, inputShape: (null, 4)), new SimpleRnn(6, returnSequences: true), new Dense(3)], seed: 8);
+        var x = RandomSequences(3, 10, 4, 2);
+        var whole = TestUtil.Span(model.Predict(x)).ToArray();
+        var session = model.StartStreaming(batchSize: 3);
+        var pieces = new[] { (0, 3), (3, 4), (4, 10) }.Select(r => session.Run(Steps(x, r.Item1, r.Item2))).ToArray();
+        for (var b = 0; b < 3; b++)
+        {
+            var streamed = pieces.SelectMany(p => TestUtil.Span(p).Slice(b * (int)p.Lengths[1] * 3, (int)p.Lengths[1] * 3).ToArray()).ToArray();
+            Assert.Equal(whole.AsSpan(b * 30, 30).ToArray(), streamed);
+        }
+    }
+
+    [Fact]
+    public void Reset_StartsNewSequences()
+    {
+        var model = new Sequential(new Lstm(4, inputShape: (null, 2)));
+        var x = RandomSequences(1, 3, 2, 3);
+        var session = model.StartStreaming();
+        var first = TestUtil.Span(session.Run(x)).ToArray();
+        var continued = TestUtil.Span(session.Run(x)).ToArray();
+        session.Reset();
+        var again = TestUtil.Span(session.Run(x)).ToArray();
+        Assert.NotEqual(first, continued);
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public void Step_AllocatesNothingInSteadyState()
+    {
+        var model = new Sequential([new Lstm(32, inputShape: (null, 8)), new Dense(4)], seed: 1);
+        var session = model.StartStreaming(batchSize: 2);
+        var input = new float[16];
+        var output = new float[8];
+        session.Step(input, output);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            input[i % 16] = i * 0.01f;
+            session.Step(input, output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void StartStreaming_RejectsBackwardLayersAndWrongShapes()
+    {
+        var bidirectional = new Sequential(new Gru(3, bidirectional: true, inputShape: (null, 2)));
+        var error = Assert.Throws<NotSupportedException>(() => bidirectional.StartStreaming());
+        Assert.Contains("Layer 'gru' reads its sequence backwards", error.Message, StringComparison.Ordinal);
+
+        var session = new Sequential(new Lstm(3, inputShape: (null, 2))).StartStreaming(batchSize: 2);
+        var wrong = Assert.Throws<ArgumentException>(() => session.Run(RandomSequences(2, 4, 3, 0)));
+        Assert.Contains("chunks of shape [2, steps ≥ 1, 2] but received [2, 4, 3]", wrong.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => session.Step(new float[3], new float[6]));
+    }
+}
