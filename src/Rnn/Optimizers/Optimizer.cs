@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Rnn.Layers;
 
 namespace Rnn.Optimizers;
@@ -137,9 +138,10 @@ public abstract class Optimizer
     /// <summary>
     /// When set to c, all gradients are scaled by one factor <c>min(1, c / (‖g‖ + 1e-6))</c>, where ‖g‖ is
     /// the L2 norm of all parameters' gradients together: PyTorch's
-    /// <c>torch.nn.utils.clip_grad_norm_(parameters, c)</c>, float32 as PyTorch computes it (the factor as
-    /// <c>(1 / (‖g‖ + 1e-6)) · c</c>). Keras's <c>global_clipnorm</c> scales by <c>c / max(‖g‖, c)</c>.
-    /// At most one clipping option may be set.
+    /// <c>torch.nn.utils.clip_grad_norm_(parameters, c)</c>, with the factor computed in float32 as Python
+    /// computes it (<c>(1 / (‖g‖ + 1e-6)) · c</c>) and ‖g‖ summed in double precision and rounded once
+    /// (libtorch sums in float32, so its ‖g‖ can differ by an ulp). Keras's <c>global_clipnorm</c> scales by
+    /// <c>c / max(‖g‖, c)</c>. At most one clipping option may be set.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not a positive finite number.</exception>
     /// <exception cref="InvalidOperationException">Set while another clipping option is set.</exception>
@@ -465,8 +467,51 @@ public abstract class Optimizer
 
     private static string Key(int index, string name) => $"{index.ToString(CultureInfo.InvariantCulture)}.{name}";
 
-    /// <summary>PyTorch's clipping factor, float32 as Python computes <c>max_norm / (total_norm + 1e-6)</c> (a reciprocal, then a product), clamped at 1.</summary>
+    /// <summary>
+    /// PyTorch's clipping factor <c>max_norm / (total_norm + 1e-6)</c> clamped at 1, in float32 as Python
+    /// evaluates it: <c>float / Tensor</c> is <c>Tensor.__rtruediv__</c>, a reciprocal and then a product.
+    /// </summary>
     private static float ClipCoefficient(float norm, float maxNorm) => MathF.Min((1f / (norm + 1e-6f)) * maxNorm, 1f);
+
+    /// <summary>
+    /// Σ x², accumulated in double precision: the squares are exact in double and the sum's error is far
+    /// below float32's, so a norm rounded from it is correctly rounded (libtorch's float32 reduction can be
+    /// an ulp off, and differently for different lengths).
+    /// </summary>
+    private static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        var i = 0;
+        var sum = 0.0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<float>.Count)
+        {
+            var accumulator = Vector256<double>.Zero;
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.Create(x.Slice(i, Vector256<float>.Count)));
+                accumulator += (lower * lower) + (upper * upper);
+            }
+
+            sum = Vector256.Sum(accumulator);
+        }
+        else if (Vector128.IsHardwareAccelerated && x.Length >= Vector128<float>.Count)
+        {
+            var accumulator = Vector128<double>.Zero;
+            for (; i <= x.Length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                var (lower, upper) = Vector128.Widen(Vector128.Create(x.Slice(i, Vector128<float>.Count)));
+                accumulator += (lower * lower) + (upper * upper);
+            }
+
+            sum = Vector128.Sum(accumulator);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            sum += (double)x[i] * x[i];
+        }
+
+        return sum;
+    }
 
     private void ClipGradients(IReadOnlyList<Parameter> parameters)
     {
@@ -482,7 +527,7 @@ public abstract class Optimizer
             for (var i = 0; i < parameters.Count; i++)
             {
                 var grad = parameters[i].Grad;
-                var coefficient = ClipCoefficient(TensorPrimitives.Norm<float>(grad), maxNorm);
+                var coefficient = ClipCoefficient((float)Math.Sqrt(SumOfSquares(grad)), maxNorm);
                 if (!(coefficient >= 1f))
                 {
                     TensorPrimitives.Multiply(grad, coefficient, grad);
@@ -491,12 +536,10 @@ public abstract class Optimizer
         }
         else if (GlobalClipNorm is { } maxGlobalNorm)
         {
-            // As torch.nn.utils.clip_grad_norm_: the norm of the per-parameter norms.
             var sumOfSquares = 0.0;
             for (var i = 0; i < parameters.Count; i++)
             {
-                double norm = TensorPrimitives.Norm<float>(parameters[i].Grad);
-                sumOfSquares += norm * norm;
+                sumOfSquares += SumOfSquares(parameters[i].Grad);
             }
 
             var coefficient = ClipCoefficient((float)Math.Sqrt(sumOfSquares), maxGlobalNorm);
