@@ -49,6 +49,15 @@ foreach (var c in GoldenCase.All())
 var dtypes = Path.Combine(pybridgeDir, "dtypes.safetensors");
 TorchGolden.WriteDTypesFixture(dtypes);
 Console.WriteLine($"{Path.GetFileName(dtypes)} and lstm_1layer_state_dict.safetensors written by TorchSharp.PyBridge");
+
+var optimDir = Directory.CreateDirectory(Path.Combine(fixtures, "optim")).FullName;
+foreach (var c in OptimizerCase.All())
+{
+    var referenceError = OptimizerGolden.Write(c, optimDir);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"optim/{c.Name,-38} |torch.optim - float64 reference| / max(1, |reference|) <= {referenceError:E1}; PyBridge reads it back identically"));
+}
+
 return 0;
 
 static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -1,0 +1,119 @@
+using System.Globalization;
+
+namespace Rnn.Optimizers;
+
+/// <summary>
+/// Reads the settings of an optimizer or schedule from a config dictionary (Keras-style names,
+/// invariant-culture strings), remembers which keys were read, and rejects the rest, so that a typo in a
+/// model file is an error rather than a silently ignored setting.
+/// </summary>
+internal sealed class ConfigReader
+{
+    private readonly string _owner;
+    private readonly string _parameterName;
+    private readonly IReadOnlyDictionary<string, string> _config;
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a reader.</summary>
+    /// <param name="owner">Names the owner at the start of error messages, e.g. <c>Optimizer 'adam'</c>.</param>
+    /// <param name="config">The settings; null for none.</param>
+    /// <param name="parameterName">The public parameter <paramref name="config"/> came in, for exceptions.</param>
+    public ConfigReader(string owner, IReadOnlyDictionary<string, string>? config, string parameterName)
+    {
+        _owner = owner;
+        _config = config ?? new Dictionary<string, string>();
+        _parameterName = parameterName;
+    }
+
+    /// <summary>Formats a float so that parsing it gives the same float back.</summary>
+    public static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Formats a whole number.</summary>
+    public static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Formats a flag as <c>true</c> or <c>false</c>.</summary>
+    public static string Format(bool value) => value ? "true" : "false";
+
+    /// <summary>The float at <paramref name="key"/>, or <paramref name="defaultValue"/> when absent.</summary>
+    public float Float(string key, float defaultValue) => OptionalFloat(key) ?? defaultValue;
+
+    /// <summary>The float at <paramref name="key"/>, or null when absent.</summary>
+    public float? OptionalFloat(string key)
+    {
+        if (Text(key) is not { } text)
+        {
+            return null;
+        }
+
+        return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw Malformed(key, text, "a number");
+    }
+
+    /// <summary>The float at <paramref name="key"/>, which must be present.</summary>
+    public float RequiredFloat(string key) => OptionalFloat(key) ?? throw Missing(key);
+
+    /// <summary>The whole number at <paramref name="key"/>, which must be present.</summary>
+    public long RequiredLong(string key)
+    {
+        if (Text(key) is not { } text)
+        {
+            throw Missing(key);
+        }
+
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw Malformed(key, text, "a whole number");
+    }
+
+    /// <summary>The flag at <paramref name="key"/> (<c>true</c> or <c>false</c>), or <paramref name="defaultValue"/> when absent.</summary>
+    public bool Bool(string key, bool defaultValue) => Text(key) switch
+    {
+        null => defaultValue,
+        "true" => true,
+        "false" => false,
+        var text => throw Malformed(key, text, "'true' or 'false'"),
+    };
+
+    /// <summary>The text at <paramref name="key"/>, or null when absent.</summary>
+    public string? Text(string key)
+    {
+        _read.Add(key);
+        return _config.TryGetValue(key, out var text) ? text : null;
+    }
+
+    /// <summary>The entries whose keys start with <paramref name="prefix"/>, with the prefix removed; marks them read.</summary>
+    public Dictionary<string, string> WithPrefix(string prefix)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in _config)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                _read.Add(key);
+                result[key[prefix.Length..]] = value;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Throws when the config has a key that was never read.</summary>
+    /// <exception cref="ArgumentException">A key is unknown.</exception>
+    public void ThrowIfUnknownKeys()
+    {
+        var unknown = _config.Keys.Where(k => !_read.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+        {
+            var known = _read.Order(StringComparer.Ordinal);
+            throw new ArgumentException(
+                $"{_owner} has no setting {string.Join(", ", unknown.Select(k => $"'{k}'"))}; its settings are: {string.Join(", ", known)}.",
+                _parameterName);
+        }
+    }
+
+    private ArgumentException Malformed(string key, string text, string expected)
+        => new($"{_owner}: setting '{key}' must be {expected} (invariant culture) but is '{text}'.", _parameterName);
+
+    private ArgumentException Missing(string key) => new($"{_owner} needs the setting '{key}'.", _parameterName);
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace Rnn.Optimizers;
+
+/// <summary>
+/// Keras's <c>ExponentialDecay</c>: <c>rate(k) = η·r^(k / decaySteps)</c>, or <c>η·r^⌊k / decaySteps⌋</c>
+/// with <see cref="Staircase"/>. PyTorch's <c>torch.optim.lr_scheduler.ExponentialLR(gamma)</c> stepped once
+/// per optimizer step is <c>ExponentialDecay(decaySteps: 1, decayRate: gamma)</c>.
+/// </summary>
+public sealed class ExponentialDecay : LearningRateSchedule
+{
+    /// <summary>Creates the schedule.</summary>
+    /// <param name="decaySteps">Steps over which the rate is multiplied by <paramref name="decayRate"/>, ≥ 1.</param>
+    /// <param name="decayRate">r &gt; 0.</param>
+    /// <param name="staircase">Decay in whole steps of <paramref name="decaySteps"/> rather than continuously.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of its range.</exception>
+    public ExponentialDecay(long decaySteps, float decayRate, bool staircase = false)
+    {
+        if (decaySteps < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, $"Schedule 'exponential_decay' expects decaySteps >= 1 but received {decaySteps}.");
+        }
+
+        if (!(decayRate > 0f) || float.IsInfinity(decayRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(decayRate), decayRate, $"Schedule 'exponential_decay' expects a positive, finite decayRate but received {decayRate.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        DecaySteps = decaySteps;
+        DecayRate = decayRate;
+        Staircase = staircase;
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "exponential_decay";
+
+    /// <summary>Steps over which the rate is multiplied by <see cref="DecayRate"/>.</summary>
+    public long DecaySteps { get; }
+
+    /// <summary>r: the factor per <see cref="DecaySteps"/> steps.</summary>
+    public float DecayRate { get; }
+
+    /// <summary>Whether the exponent is rounded down to a whole number.</summary>
+    public bool Staircase { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, string> GetConfig() => new Dictionary<string, string>
+    {
+        ["decay_steps"] = ConfigReader.Format(DecaySteps),
+        ["decay_rate"] = ConfigReader.Format(DecayRate),
+        ["staircase"] = ConfigReader.Format(Staircase),
+    };
+
+    /// <inheritdoc/>
+    protected override float Compute(long iteration, float baseRate)
+    {
+        var exponent = Staircase ? iteration / DecaySteps : (double)iteration / DecaySteps;
+        return (float)(baseRate * Math.Pow(DecayRate, exponent));
+    }
+}

@@ -1,0 +1,470 @@
+using System.Globalization;
+using Rnn.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchParameter = TorchSharp.Modules.Parameter;
+
+namespace GoldenGenerator;
+
+/// <summary>
+/// One optimizer golden file (<c>Fixtures/optim/&lt;name&gt;.safetensors</c>, see Fixtures/README.md): an
+/// optimizer of <c>torch.optim</c> with its options, optionally gradient clipping before each step and a
+/// learning-rate scheduler stepped after each step. Hyperparameters are float32 values, given to PyTorch
+/// widened to double, so that PyTorch and our float32 API run on the same numbers.
+/// </summary>
+internal sealed record OptimizerCase(string Name, string Optimizer, float Lr)
+{
+    public float Momentum { get; init; }
+
+    public float Dampening { get; init; }
+
+    public bool Nesterov { get; init; }
+
+    public float WeightDecay { get; init; }
+
+    public float Beta1 { get; init; } = 0.9f;
+
+    public float Beta2 { get; init; } = 0.999f;
+
+    public float Eps { get; init; } = 1e-8f;
+
+    public bool AmsGrad { get; init; }
+
+    public float Alpha { get; init; } = 0.99f;
+
+    public bool Centered { get; init; }
+
+    public float LrDecay { get; init; }
+
+    public float InitialAccumulatorValue { get; init; }
+
+    /// <summary><c>clip_grad_norm</c> (all parameters), <c>clip_grad_norm_per_parameter</c>, <c>clip_grad_value</c>, or null.</summary>
+    public string? Clip { get; init; }
+
+    /// <summary><c>max_norm</c> or <c>clip_value</c>.</summary>
+    public float ClipLimit { get; init; }
+
+    /// <summary><c>StepLR</c>, <c>ExponentialLR</c>, <c>CosineAnnealingLR</c>, or null.</summary>
+    public string? Scheduler { get; init; }
+
+    public int StepSize { get; init; }
+
+    public float Gamma { get; init; }
+
+    public int TMax { get; init; }
+
+    /// <summary>CosineAnnealingLR's <c>eta_min</c> as a fraction of <see cref="Lr"/> (Keras's <c>alpha</c>).</summary>
+    public float EtaMinFraction { get; init; }
+
+    public long Seed { get; init; }
+
+    /// <summary>CosineAnnealingLR's <c>eta_min</c>, in double as our schedule computes it.</summary>
+    public double EtaMin => (double)EtaMinFraction * Lr;
+
+    /// <summary>
+    /// The cases, in a fixed order; the seed is 2000 + the position, so adding a case at the end changes no
+    /// file. Gradient magnitudes vary by step, so that AMSGrad's maximum matters and clipping happens on
+    /// some steps but not all.
+    /// </summary>
+    public static IReadOnlyList<OptimizerCase> All()
+    {
+        OptimizerCase[] cases =
+        [
+            new("sgd", "SGD", 0.1f),
+            new("sgd_momentum", "SGD", 0.1f) { Momentum = 0.9f },
+            new("sgd_nesterov", "SGD", 0.1f) { Momentum = 0.9f, Nesterov = true },
+            new("sgd_dampening_weight_decay", "SGD", 0.1f) { Momentum = 0.8f, Dampening = 0.3f, WeightDecay = 0.05f },
+            new("adam", "Adam", 0.01f),
+            new("adam_amsgrad_weight_decay", "Adam", 0.01f) { Beta1 = 0.8f, Beta2 = 0.99f, Eps = 1e-6f, WeightDecay = 0.1f, AmsGrad = true },
+            new("adamw", "AdamW", 0.01f) { WeightDecay = 0.1f },
+            new("adamw_amsgrad", "AdamW", 0.01f) { Beta1 = 0.85f, Beta2 = 0.95f, WeightDecay = 0.05f, AmsGrad = true },
+            new("rmsprop", "RMSprop", 0.01f),
+            new("rmsprop_centered_momentum", "RMSprop", 0.01f) { Alpha = 0.9f, Eps = 1e-6f, Momentum = 0.9f, Centered = true, WeightDecay = 0.05f },
+            new("adagrad", "Adagrad", 0.1f) { Eps = 1e-10f },
+            new("adagrad_lr_decay_initial_accumulator", "Adagrad", 0.1f) { LrDecay = 0.05f, InitialAccumulatorValue = 0.1f, WeightDecay = 0.02f, Eps = 1e-10f },
+            new("sgd_clip_grad_norm", "SGD", 0.1f) { Momentum = 0.9f, Clip = "clip_grad_norm", ClipLimit = 3f },
+            new("sgd_clip_grad_norm_per_parameter", "SGD", 0.1f) { Momentum = 0.9f, Clip = "clip_grad_norm_per_parameter", ClipLimit = 2f },
+            new("sgd_clip_grad_value", "SGD", 0.1f) { Clip = "clip_grad_value", ClipLimit = 0.5f },
+            new("sgd_step_lr", "SGD", 0.1f) { Momentum = 0.9f, Scheduler = "StepLR", StepSize = 3, Gamma = 0.5f },
+            new("sgd_exponential_lr", "SGD", 0.1f) { Scheduler = "ExponentialLR", Gamma = 0.8f },
+            new("adam_cosine_annealing_lr", "Adam", 0.01f) { Scheduler = "CosineAnnealingLR", TMax = 9, EtaMinFraction = 0.1f },
+        ];
+        return [.. cases.Select((c, i) => c with { Seed = 2000 + i })];
+    }
+}
+
+/// <summary>
+/// Runs the optimizer cases through TorchSharp's <c>torch.optim</c> (ports of PyTorch's optimizers, on
+/// libtorch), writes one file per case, and checks each trajectory against a float64 implementation of
+/// the algorithms as PyTorch documents them.
+/// </summary>
+internal static class OptimizerGolden
+{
+    /// <summary>Optimizer steps per case.</summary>
+    public const int Steps = 10;
+
+    private const double ReferenceTolerance = 1e-5;
+
+    /// <summary>The two parameters of every case: a matrix whose length is a multiple of 16 and a vector whose length is not.</summary>
+    private static readonly int[][] Shapes = [[6, 8], [35]];
+
+    /// <summary>Writes <paramref name="c"/> to <paramref name="directory"/> and returns the largest deviation from the float64 reference.</summary>
+    public static double Write(OptimizerCase c, string directory)
+    {
+        var path = Path.Combine(directory, c.Name + ".safetensors");
+        var tensors = Run(c);
+        SafeTensors.Write(path, tensors, Metadata(c));
+        TorchGolden.CheckReadableByPyBridge(path, tensors);
+        return CheckAgainstReference(c, path);
+    }
+
+    private static List<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> Run(OptimizerCase c)
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(c.Seed);
+        var initial = Shapes.Select(s => Uniform(s)).ToArray();
+        var scales = (torch.rand(Steps) * 1.8) + 0.2;
+        var grads = Shapes.Select(s => Uniform([Steps, .. s]) * scales.view([Steps, .. s.Select(_ => 1L)])).ToArray();
+        var parameters = initial.Select(t => new TorchParameter(t.clone())).ToArray();
+        var optimizer = CreateOptimizer(c, parameters);
+        var scheduler = CreateScheduler(c, optimizer);
+
+        var trajectory = Shapes.Select(_ => new List<Tensor>()).ToArray();
+        var clipped = Shapes.Select(_ => new List<Tensor>()).ToArray();
+        var learningRates = new List<float>();
+        var totalNorms = new List<float>();
+        for (var k = 0; k < Steps; k++)
+        {
+            optimizer.zero_grad();
+            var loss = (parameters[0] * grads[0][k]).sum() + (parameters[1] * grads[1][k]).sum();
+            loss.backward();
+            switch (c.Clip)
+            {
+                case "clip_grad_norm":
+                    totalNorms.Add((float)nn.utils.clip_grad_norm_(parameters, c.ClipLimit));
+                    break;
+                case "clip_grad_norm_per_parameter":
+                    foreach (var p in parameters)
+                    {
+                        nn.utils.clip_grad_norm_([p], c.ClipLimit);
+                    }
+
+                    break;
+                case "clip_grad_value":
+                    nn.utils.clip_grad_value_(parameters, c.ClipLimit);
+                    break;
+            }
+
+            for (var j = 0; j < parameters.Length; j++)
+            {
+                clipped[j].Add(parameters[j].grad!.detach().clone());
+            }
+
+            learningRates.Add((float)optimizer.ParamGroups.First().LearningRate);
+            optimizer.step();
+            scheduler?.step();
+            for (var j = 0; j < parameters.Length; j++)
+            {
+                trajectory[j].Add(parameters[j].detach().clone());
+            }
+        }
+
+        var tensors = new List<(string, int[], ReadOnlyMemory<float>)>();
+        void Add(string name, Tensor t) => tensors.Add((name, [.. t.shape.Select(d => (int)d)], t.detach().contiguous().data<float>().ToArray()));
+        for (var j = 0; j < parameters.Length; j++)
+        {
+            Add($"initial.{j}", initial[j]);
+            Add($"grad.{j}", grads[j]);
+            if (c.Clip is not null)
+            {
+                Add($"clipped_grad.{j}", torch.stack(clipped[j]));
+            }
+
+            Add($"param.{j}", torch.stack(trajectory[j]));
+        }
+
+        if (c.Scheduler is not null)
+        {
+            Add("lr", torch.tensor(learningRates.ToArray()));
+        }
+
+        if (c.Clip == "clip_grad_norm")
+        {
+            Add("total_norm", torch.tensor(totalNorms.ToArray()));
+        }
+
+        return tensors;
+    }
+
+    private static Dictionary<string, string> Metadata(OptimizerCase c)
+    {
+        var m = new Dictionary<string, string>
+        {
+            ["optimizer"] = c.Optimizer,
+            ["steps"] = Invariant(Steps),
+            ["seed"] = Invariant(c.Seed),
+            ["generator"] = TorchGolden.GeneratorDescription,
+            ["lr"] = Invariant(c.Lr),
+        };
+        switch (c.Optimizer)
+        {
+            case "SGD":
+                m["momentum"] = Invariant(c.Momentum);
+                m["dampening"] = Invariant(c.Dampening);
+                m["nesterov"] = Bool(c.Nesterov);
+                m["weight_decay"] = Invariant(c.WeightDecay);
+                break;
+            case "Adam" or "AdamW":
+                m["beta1"] = Invariant(c.Beta1);
+                m["beta2"] = Invariant(c.Beta2);
+                m["eps"] = Invariant(c.Eps);
+                m["weight_decay"] = Invariant(c.WeightDecay);
+                m["amsgrad"] = Bool(c.AmsGrad);
+                break;
+            case "RMSprop":
+                m["alpha"] = Invariant(c.Alpha);
+                m["eps"] = Invariant(c.Eps);
+                m["weight_decay"] = Invariant(c.WeightDecay);
+                m["momentum"] = Invariant(c.Momentum);
+                m["centered"] = Bool(c.Centered);
+                break;
+            case "Adagrad":
+                m["lr_decay"] = Invariant(c.LrDecay);
+                m["weight_decay"] = Invariant(c.WeightDecay);
+                m["initial_accumulator_value"] = Invariant(c.InitialAccumulatorValue);
+                m["eps"] = Invariant(c.Eps);
+                break;
+            default:
+                throw new InvalidOperationException($"{c.Name}: unknown optimizer {c.Optimizer}.");
+        }
+
+        if (c.Clip is not null)
+        {
+            m["clip"] = c.Clip;
+            m[c.Clip == "clip_grad_value" ? "clip_value" : "max_norm"] = Invariant(c.ClipLimit);
+        }
+
+        switch (c.Scheduler)
+        {
+            case "StepLR":
+                m["scheduler"] = c.Scheduler;
+                m["step_size"] = Invariant(c.StepSize);
+                m["gamma"] = Invariant(c.Gamma);
+                break;
+            case "ExponentialLR":
+                m["scheduler"] = c.Scheduler;
+                m["gamma"] = Invariant(c.Gamma);
+                break;
+            case "CosineAnnealingLR":
+                m["scheduler"] = c.Scheduler;
+                m["T_max"] = Invariant(c.TMax);
+                m["eta_min_fraction"] = Invariant(c.EtaMinFraction);
+                break;
+        }
+
+        return m;
+    }
+
+    private static optim.Optimizer CreateOptimizer(OptimizerCase c, TorchParameter[] p) => c.Optimizer switch
+    {
+        "SGD" => optim.SGD(p, learningRate: c.Lr, momentum: c.Momentum, dampening: c.Dampening, weight_decay: c.WeightDecay, nesterov: c.Nesterov),
+        "Adam" => optim.Adam(p, lr: c.Lr, beta1: c.Beta1, beta2: c.Beta2, eps: c.Eps, weight_decay: c.WeightDecay, amsgrad: c.AmsGrad),
+        "AdamW" => optim.AdamW(p, lr: c.Lr, beta1: c.Beta1, beta2: c.Beta2, eps: c.Eps, weight_decay: c.WeightDecay, amsgrad: c.AmsGrad),
+        "RMSprop" => optim.RMSProp(p, lr: c.Lr, alpha: c.Alpha, eps: c.Eps, weight_decay: c.WeightDecay, momentum: c.Momentum, centered: c.Centered),
+        "Adagrad" => optim.Adagrad(p, lr: c.Lr, lr_decay: c.LrDecay, weight_decay: c.WeightDecay, initial_accumulator_value: c.InitialAccumulatorValue, eps: c.Eps),
+        _ => throw new InvalidOperationException($"{c.Name}: unknown optimizer {c.Optimizer}."),
+    };
+
+    private static optim.lr_scheduler.LRScheduler? CreateScheduler(OptimizerCase c, optim.Optimizer optimizer) => c.Scheduler switch
+    {
+        null => null,
+        "StepLR" => optim.lr_scheduler.StepLR(optimizer, c.StepSize, c.Gamma),
+        "ExponentialLR" => optim.lr_scheduler.ExponentialLR(optimizer, c.Gamma),
+        "CosineAnnealingLR" => optim.lr_scheduler.CosineAnnealingLR(optimizer, c.TMax, c.EtaMin),
+        _ => throw new InvalidOperationException($"{c.Name}: unknown scheduler {c.Scheduler}."),
+    };
+
+    /// <summary>
+    /// Replays the file (read back with our reader) with the float64 reference and returns the largest
+    /// |PyTorch - reference| / max(1, |reference|) over parameters, clipped gradients and learning rates.
+    /// </summary>
+    private static double CheckAgainstReference(OptimizerCase c, string path)
+    {
+        var file = SafeTensors.Read(path);
+        double[] Read(string name) => Array.ConvertAll(file[name].Data, v => (double)v);
+        var parameters = Enumerable.Range(0, Shapes.Length).Select(j => Read($"initial.{j}")).ToArray();
+        var allGrads = Enumerable.Range(0, Shapes.Length).Select(j => Read($"grad.{j}")).ToArray();
+        var reference = new ReferenceOptimizer(c, parameters.Select(p => p.Length).ToArray());
+        var worst = 0.0;
+        void Compare(string what, ReadOnlySpan<double> expected, ReadOnlySpan<double> actual)
+        {
+            for (var i = 0; i < expected.Length; i++)
+            {
+                var error = Math.Abs(actual[i] - expected[i]) / Math.Max(1, Math.Abs(expected[i]));
+                if (!(error <= ReferenceTolerance))
+                {
+                    throw new InvalidOperationException($"{c.Name}: {what}[{i}] is {actual[i]} in PyTorch but {expected[i]} in the float64 reference.");
+                }
+
+                worst = Math.Max(worst, error);
+            }
+        }
+
+        for (var k = 0; k < Steps; k++)
+        {
+            var grads = allGrads.Select(g => g.AsSpan(k * g.Length / Steps, g.Length / Steps).ToArray()).ToArray();
+            reference.Clip(grads);
+            var lr = reference.LearningRate(k);
+            if (c.Scheduler is not null)
+            {
+                Compare($"lr (step {k})", [lr], [file["lr"].Data[k]]);
+            }
+
+            for (var j = 0; j < parameters.Length; j++)
+            {
+                if (c.Clip is not null)
+                {
+                    Compare($"clipped_grad.{j} (step {k})", grads[j], Read($"clipped_grad.{j}").AsSpan(k * grads[j].Length, grads[j].Length));
+                }
+
+                reference.Update(j, parameters[j], grads[j], lr);
+                Compare($"param.{j} (step {k})", parameters[j], Read($"param.{j}").AsSpan(k * parameters[j].Length, parameters[j].Length));
+            }
+
+            reference.EndStep();
+        }
+
+        return worst;
+    }
+
+    private static Tensor Uniform(long[] shape) => ((torch.rand(shape) * 2) - 1).detach();
+
+    private static Tensor Uniform(int[] shape) => Uniform(shape.Select(d => (long)d).ToArray());
+
+    private static string Invariant(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    /// <summary>The algorithms of PyTorch's documentation (torch.optim), clipping and schedulers, in float64.</summary>
+    private sealed class ReferenceOptimizer(OptimizerCase c, int[] lengths)
+    {
+        private readonly double[][] _m = [.. lengths.Select(n => new double[n])];
+        private readonly double[][] _v = [.. lengths.Select(n => Enumerable.Repeat((double)c.InitialAccumulatorValue, n).ToArray())];
+        private readonly double[][] _vMax = [.. lengths.Select(n => new double[n])];
+        private readonly double[][] _buffer = [.. lengths.Select(n => new double[n])];
+        private int _t = 1;
+
+        public void Clip(double[][] grads)
+        {
+            switch (c.Clip)
+            {
+                case "clip_grad_value":
+                    foreach (var g in grads)
+                    {
+                        for (var i = 0; i < g.Length; i++)
+                        {
+                            g[i] = Math.Clamp(g[i], -c.ClipLimit, c.ClipLimit);
+                        }
+                    }
+
+                    break;
+                case "clip_grad_norm":
+                    Scale(grads, Math.Sqrt(grads.Sum(g => g.Sum(x => x * x))));
+                    break;
+                case "clip_grad_norm_per_parameter":
+                    foreach (var g in grads)
+                    {
+                        Scale([g], Math.Sqrt(g.Sum(x => x * x)));
+                    }
+
+                    break;
+            }
+
+            void Scale(double[][] gs, double norm)
+            {
+                var coefficient = Math.Min(1, c.ClipLimit / (norm + 1e-6));
+                foreach (var g in gs)
+                {
+                    for (var i = 0; i < g.Length; i++)
+                    {
+                        g[i] *= coefficient;
+                    }
+                }
+            }
+        }
+
+        public double LearningRate(int k) => c.Scheduler switch
+        {
+            "StepLR" => c.Lr * Math.Pow(c.Gamma, k / c.StepSize),
+            "ExponentialLR" => c.Lr * Math.Pow(c.Gamma, k),
+            "CosineAnnealingLR" => c.EtaMin + ((c.Lr - c.EtaMin) * (1 + Math.Cos(Math.PI * k / c.TMax)) / 2),
+            _ => c.Lr,
+        };
+
+        public void Update(int j, double[] theta, double[] g, double lr)
+        {
+            var (m, v, vMax, b) = (_m[j], _v[j], _vMax[j], _buffer[j]);
+            for (var i = 0; i < theta.Length; i++)
+            {
+                var grad = g[i];
+                if (c.WeightDecay != 0 && c.Optimizer != "AdamW")
+                {
+                    grad += c.WeightDecay * theta[i];
+                }
+
+                switch (c.Optimizer)
+                {
+                    case "SGD":
+                        if (c.Momentum != 0)
+                        {
+                            b[i] = _t == 1 ? grad : (c.Momentum * b[i]) + ((1 - c.Dampening) * grad);
+                            grad = c.Nesterov ? grad + (c.Momentum * b[i]) : b[i];
+                        }
+
+                        theta[i] -= lr * grad;
+                        break;
+                    case "Adam" or "AdamW":
+                        if (c.Optimizer == "AdamW")
+                        {
+                            theta[i] *= 1 - (lr * c.WeightDecay);
+                        }
+
+                        m[i] = (c.Beta1 * m[i]) + ((1 - c.Beta1) * grad);
+                        v[i] = (c.Beta2 * v[i]) + ((1 - c.Beta2) * grad * grad);
+                        vMax[i] = Math.Max(vMax[i], v[i]);
+                        var second = c.AmsGrad ? vMax[i] : v[i];
+                        var mHat = m[i] / (1 - Math.Pow(c.Beta1, _t));
+                        var vHat = second / (1 - Math.Pow(c.Beta2, _t));
+                        theta[i] -= lr * mHat / (Math.Sqrt(vHat) + c.Eps);
+                        break;
+                    case "RMSprop":
+                        v[i] = (c.Alpha * v[i]) + ((1 - c.Alpha) * grad * grad);
+                        var mean = v[i];
+                        if (c.Centered)
+                        {
+                            m[i] = (c.Alpha * m[i]) + ((1 - c.Alpha) * grad);
+                            mean -= m[i] * m[i];
+                        }
+
+                        var normalized = grad / (Math.Sqrt(mean) + c.Eps);
+                        if (c.Momentum > 0)
+                        {
+                            b[i] = (c.Momentum * b[i]) + normalized;
+                            normalized = b[i];
+                        }
+
+                        theta[i] -= lr * normalized;
+                        break;
+                    case "Adagrad":
+                        v[i] += grad * grad;
+                        theta[i] -= lr / (1 + ((_t - 1) * c.LrDecay)) * grad / (Math.Sqrt(v[i]) + c.Eps);
+                        break;
+                }
+            }
+        }
+
+        public void EndStep() => _t++;
+    }
+}
