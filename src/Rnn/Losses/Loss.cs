@@ -35,6 +35,7 @@ public abstract class Loss
     private protected Loss(string name)
     {
         Name = name;
+        Owner = $"Loss '{name}'";
     }
 
     /// <summary>
@@ -58,8 +59,8 @@ public abstract class Loss
     /// <summary>Whether targets are class indices, one per sample-step, rather than one value per prediction.</summary>
     internal virtual bool TargetsAreClassIndices => false;
 
-    /// <summary>"Loss 'name'", the start of every error message.</summary>
-    private protected string Owner => $"Loss '{Name}'";
+    /// <summary>"Loss 'name'", the start of every error message (made once: the checks run on every batch).</summary>
+    private protected string Owner { get; }
 
     /// <summary>Huber loss with threshold <paramref name="delta"/>; Keras's <c>huber_loss</c>.</summary>
     /// <param name="delta">Where the loss turns from quadratic to linear; positive.</param>
@@ -177,7 +178,10 @@ public abstract class Loss
     /// </summary>
     /// <param name="prediction">[rows, classes], rows = batch·time.</param>
     /// <param name="target">[rows, classes], or [rows] class indices when <see cref="TargetsAreClassIndices"/>.</param>
-    /// <param name="gradient">[rows, classes] overwritten with dL/dprediction of the returned mean, or empty for none.</param>
+    /// <param name="gradient">
+    /// [rows, classes] overwritten with dL/dprediction of the returned mean, or empty for none; must not overlap
+    /// the predictions (some losses use it as scratch before the end of a row).
+    /// </param>
     /// <param name="rows">Number of sample-steps.</param>
     /// <param name="classes">Size of the last axis.</param>
     /// <param name="mask">[rows] nonzero where a row counts, or empty when all count.</param>

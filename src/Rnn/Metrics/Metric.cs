@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics.Tensors;
 using Rnn.Losses;
 
@@ -25,6 +26,7 @@ namespace Rnn.Metrics;
 /// </remarks>
 public abstract class Metric
 {
+    private readonly string _owner;
     private double _total;
     private long _count;
 
@@ -40,6 +42,7 @@ public abstract class Metric
         }
 
         Name = name;
+        _owner = $"Metric '{name}'";
     }
 
     /// <summary>
@@ -120,7 +123,7 @@ public abstract class Metric
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Name}: {Result}";
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}: {Result}");
 
     /// <summary>
     /// Adds a batch from flat buffers, allocation-free: the core the public overloads and the training loop call.
@@ -170,12 +173,11 @@ public abstract class Metric
     {
         ArgumentNullException.ThrowIfNull(prediction);
         ArgumentNullException.ThrowIfNull(target);
-        var owner = $"Metric '{Name}'";
-        var shape = LossShape.Of(owner, prediction, target, TargetsAreClassIndices(prediction, target));
+        var shape = LossShape.Of(_owner, prediction, target, TargetsAreClassIndices(prediction, target));
         byte[]? rented = null;
         try
         {
-            var rowMask = hasMask ? shape.RowMask(owner, mask, ref rented) : default;
+            var rowMask = hasMask ? shape.RowMask(_owner, mask, ref rented) : default;
             Update(prediction.AsFlatSpan(), target.AsFlatSpan(), shape.Rows, shape.Classes, rowMask);
         }
         finally
