@@ -27,7 +27,7 @@ public sealed class Sequential
 {
     private readonly List<Layer> _layers = [];
     private readonly List<ExecutionPlan> _plans = [];
-    private readonly Random _random;
+    private readonly RandomSource _random;
     private readonly Dictionary<string, float> _batchLogs = [];
     private Parameter[] _parameters = [];
     private int[]? _inputShape;
@@ -53,7 +53,7 @@ public sealed class Sequential
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Seed = seed ?? Random.Shared.Next();
         Name = name;
-        _random = new Random(Seed);
+        _random = new RandomSource(Seed);
         foreach (var layer in layers)
         {
             Add(layer);

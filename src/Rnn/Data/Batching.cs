@@ -53,12 +53,7 @@ public static class Batching
     /// <param name="seed">The seed; the same seed and length always give the same reordering.</param>
     public static void Shuffle(Span<int> values, int seed)
     {
-        var random = new SplitMix64(seed);
-        for (var i = values.Length - 1; i > 0; i--)
-        {
-            var j = random.NextInt32(i + 1);
-            (values[i], values[j]) = (values[j], values[i]);
-        }
+        new RandomSource(seed).Shuffle(values);
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ namespace Rnn.Initializers;
 internal static class Init
 {
     /// <summary>Uniform in [-limit, limit].</summary>
-    public static void Uniform(Span<float> values, double limit, Random random)
+    public static void Uniform(Span<float> values, double limit, RandomSource random)
     {
         for (var i = 0; i < values.Length; i++)
         {
@@ -13,23 +13,15 @@ internal static class Init
     }
 
     /// <summary>Glorot (Xavier) uniform: limit √(6 / (fanIn + fanOut)) (Glorot and Bengio, 2010).</summary>
-    public static void GlorotUniform(Span<float> values, int fanIn, int fanOut, Random random)
+    public static void GlorotUniform(Span<float> values, int fanIn, int fanOut, RandomSource random)
         => Uniform(values, Math.Sqrt(6.0 / (fanIn + fanOut)), random);
-
-    /// <summary>A standard normal sample (Box–Muller).</summary>
-    public static double Normal(Random random)
-    {
-        var u1 = 1.0 - random.NextDouble();
-        var u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
-    }
 
     /// <summary>
     /// A [rows, columns] matrix (row-major) with orthonormal columns when rows ≥ columns, orthonormal rows
     /// otherwise: the Q factor of a Gaussian matrix with the signs of R's diagonal folded in, as Keras's and
     /// PyTorch's <c>orthogonal</c> initializers do (Saxe et al., 2014).
     /// </summary>
-    public static void Orthogonal(Span<float> values, int rows, int columns, Random random)
+    public static void Orthogonal(Span<float> values, int rows, int columns, RandomSource random)
     {
         // Orthonormalize the columns of a tall Gaussian matrix [tall, narrow] by modified Gram–Schmidt
         // (the same Q and R signs as Householder QR), then transpose when the wanted shape is wide.
@@ -38,7 +30,7 @@ internal static class Init
         var q = new double[tall * narrow];
         for (var i = 0; i < q.Length; i++)
         {
-            q[i] = Normal(random);
+            q[i] = random.NextNormal();
         }
 
         for (var j = 0; j < narrow; j++)

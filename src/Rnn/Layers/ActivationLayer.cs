@@ -62,7 +62,7 @@ public sealed class ActivationLayer : Layer
 
     private protected override bool IsVariableDimension(int index) => true;
 
-    private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random)
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random)
     {
     }
 

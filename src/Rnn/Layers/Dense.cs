@@ -145,7 +145,7 @@ public sealed class Dense : Layer
 
     private protected override bool IsVariableDimension(int index) => index == 0 && InputShape?.Count == 2;
 
-    private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random)
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random)
     {
         var inFeatures = inputShape[^1];
         _weight = AddParameter("weight", Units, inFeatures);

@@ -10,7 +10,7 @@ namespace Rnn.Layers;
 /// </summary>
 public sealed class Dropout : Layer
 {
-    private Random _random = new(0);
+    private RandomSource _random = new(0);
     private float[] _mask = [];
     private int[]? _shape;
     private bool _applied;
@@ -92,7 +92,7 @@ public sealed class Dropout : Layer
 
     private protected override bool IsVariableDimension(int index) => true;
 
-    private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random) => _random = new Random(random.Next());
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random) => _random = new RandomSource(random.NextSeed());
 
     private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 }

@@ -134,14 +134,14 @@ public sealed class Embedding : Layer
 
     private protected override bool IsVariableDimension(int index) => true;
 
-    private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random)
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random)
     {
         _weight = AddParameter("weight", InputDim, OutputDim);
         if (Initialization == WeightInitialization.PyTorch)
         {
             for (var i = 0; i < _weight.Data.Length; i++)
             {
-                _weight.Data[i] = (float)Init.Normal(random);
+                _weight.Data[i] = (float)random.NextNormal();
             }
         }
         else

@@ -101,7 +101,7 @@ public abstract class Layer
 
         ValidateInputShape(inputShape);
         _seed ??= Random.Shared.Next();
-        BuildCore(inputShape, new Random(_seed.Value));
+        BuildCore(inputShape, new RandomSource(_seed.Value));
         _inputShape = inputShape.ToArray();
     }
 
@@ -258,8 +258,8 @@ public abstract class Layer
 
     /// <summary>Creates the parameters for a validated input shape.</summary>
     /// <param name="inputShape">The shape without the batch dimension.</param>
-    /// <param name="random">The layer's seeded random source for initialization.</param>
-    private protected abstract void BuildCore(ReadOnlySpan<int> inputShape, Random random);
+    /// <param name="random">The layer's seeded random source for initialization (and for seeding its dropout).</param>
+    private protected abstract void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random);
 
     /// <summary>The output shape for a validated input shape (both without batch).</summary>
     /// <param name="inputShape">The shape without the batch dimension.</param>

@@ -75,7 +75,7 @@ public sealed class Masking : Layer
 
     private protected override bool IsVariableDimension(int index) => index == 0;
 
-    private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random)
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random)
     {
     }
 

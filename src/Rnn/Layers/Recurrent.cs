@@ -26,7 +26,7 @@ namespace Rnn.Layers;
 public abstract class Recurrent : Layer
 {
     private readonly CellKind _kind;
-    private Random _dropoutRandom = new(0);
+    private RandomSource _dropoutRandom = new(0);
     private RecurrentScan[] _scans = [];
 
     // Buffers reused across calls (time-major, row t·B + b).
@@ -499,13 +499,13 @@ public abstract class Recurrent : Layer
         }
     }
 
-    private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random)
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random)
     {
         var features = inputShape[1];
         var hidden = Units;
         var gates = RecurrentScan.GateCount(_kind);
         var directions = Directions;
-        _dropoutRandom = new Random(random.Next());
+        _dropoutRandom = new RandomSource(random.NextSeed());
         _scans = new RecurrentScan[NumLayers * directions];
         _layerOutputs = new float[Math.Max(NumLayers - 1, 0)][];
         _dropoutMasks = new float[Math.Max(NumLayers - 1, 0)][];
@@ -604,7 +604,7 @@ public abstract class Recurrent : Layer
         }
     }
 
-    private void Initialize(Parameter weightIh, Parameter weightHh, Parameter? biasIh, Parameter? biasHh, int inputSize, Random random)
+    private void Initialize(Parameter weightIh, Parameter weightHh, Parameter? biasIh, Parameter? biasHh, int inputSize, RandomSource random)
     {
         var hidden = Units;
         var gates = RecurrentScan.GateCount(_kind);

@@ -42,9 +42,9 @@ public class BatchingTests
     }
 
     [Fact]
-    public void SplitMix64_MatchesPublishedReferenceOutputs()
+    public void RandomSource_MatchesPublishedSplitMix64Outputs()
     {
-        var random = new SplitMix64(0);
+        var random = new RandomSource(0);
         foreach (var expected in SplitMix64Seed0)
         {
             Assert.Equal(expected, random.NextUInt64());
