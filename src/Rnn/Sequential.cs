@@ -23,7 +23,7 @@ namespace Rnn;
 /// Data is batch first: x [samples, ...] and y [samples, ...]. With a seed, initialization, dropout and
 /// shuffling are reproducible: the same seed gives bitwise the same weights and history.
 /// </summary>
-public sealed class Sequential
+public sealed partial class Sequential
 {
     private readonly List<Layer> _layers = [];
     private readonly List<ExecutionPlan> _plans = [];

@@ -28,6 +28,8 @@ public sealed class ActivationLayer : Layer
     /// <summary>The function applied.</summary>
     public Activation Activation { get; }
 
+    internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(("activation", ActivationFunctions.Name(Activation)));
+
     internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
     {
         ActivationFunctions.Forward(Activation, input.AsFlatSpan(), output.AsFlatSpan(), (int)input.Lengths[^1]);

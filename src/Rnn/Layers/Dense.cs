@@ -171,6 +171,13 @@ public sealed class Dense : Layer
     private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape) => [.. inputShape[..^1], Units];
 
 
+    internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(
+        ("units", LayerConfig.Format(Units)),
+        ("activation", ActivationFunctions.Name(Activation)),
+        ("use_bias", LayerConfig.Format(UseBias)),
+        ("initialization", Initialization.ToString()),
+        ("seed", LayerConfig.Format(Seed)));
+
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"Dense '{Name}' ({Units}, {ActivationFunctions.Name(Activation)})");
 }

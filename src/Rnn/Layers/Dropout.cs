@@ -35,6 +35,10 @@ public sealed class Dropout : Layer
 
     internal override bool BehavesDifferentlyInTraining => Rate > 0f;
 
+    internal override RandomSource? TrainingRandom => IsBuilt ? _random : null;
+
+    internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(("rate", LayerConfig.Format(Rate)), ("seed", LayerConfig.Format(Seed)));
+
     internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
     {
         var x = input.AsFlatSpan();

@@ -52,6 +52,13 @@ public sealed class Embedding : Layer
     /// <summary>How the weights are initialized when the layer is built.</summary>
     public WeightInitialization Initialization { get; }
 
+    internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(
+        ("input_dim", LayerConfig.Format(InputDim)),
+        ("output_dim", LayerConfig.Format(OutputDim)),
+        ("mask_zero", LayerConfig.Format(MaskZero)),
+        ("initialization", Initialization.ToString()),
+        ("seed", LayerConfig.Format(Seed)));
+
     internal override bool ComputeMask(Tensor<float> input, Span<byte> mask)
     {
         if (!MaskZero)

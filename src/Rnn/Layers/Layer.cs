@@ -157,6 +157,16 @@ public abstract class Layer
     /// <inheritdoc/>
     public override string ToString() => $"{GetType().Name} '{Name}'";
 
+    /// <summary>The layer's kind as model files name it (for example <c>Lstm</c>).</summary>
+    internal string TypeName => GetType().Name;
+
+    /// <summary>The random source of training-time behaviour (dropout), whose state a model file saves; null when the layer has none.</summary>
+    internal virtual RandomSource? TrainingRandom => null;
+
+    /// <summary>The options that recreate this layer with <see cref="LayerFactory.Create"/> (snake_case keys, invariant-culture values).</summary>
+    /// <returns>The configuration.</returns>
+    internal abstract Dictionary<string, string> GetConfig();
+
     /// <summary>Gives the layer a seed unless it has one (a model assigns seeds before building).</summary>
     /// <param name="seed">The seed.</param>
     internal void SetSeedIfUnset(int seed) => _seed ??= seed;

@@ -27,6 +27,8 @@ public sealed class Masking : Layer
     /// <summary>The value that marks padding.</summary>
     public float MaskValue { get; }
 
+    internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(("mask_value", LayerConfig.Format(MaskValue)));
+
     internal override bool ComputeMask(Tensor<float> input, Span<byte> mask)
     {
         var x = input.AsFlatSpan();

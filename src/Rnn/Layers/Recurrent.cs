@@ -110,6 +110,8 @@ public abstract class Recurrent : Layer
 
     internal override bool BehavesDifferentlyInTraining => Dropout > 0f && NumLayers > 1;
 
+    internal override RandomSource? TrainingRandom => IsBuilt ? _dropoutRandom : null;
+
     /// <summary>Number of input features, once built.</summary>
     public int InputFeatures => IsBuilt ? InputShape![1] : throw new InvalidOperationException($"Layer '{Name}' is not built yet: its input feature count is not known.");
 
@@ -533,6 +535,26 @@ public abstract class Recurrent : Layer
 
     private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape)
         => ReturnSequences ? [inputShape[0], Units * Directions] : [Units * Directions];
+
+    internal override Dictionary<string, string> GetConfig()
+    {
+        var config = LayerConfig.Of(
+            ("units", LayerConfig.Format(Units)),
+            ("return_sequences", LayerConfig.Format(ReturnSequences)),
+            ("go_backwards", LayerConfig.Format(GoBackwards)),
+            ("bidirectional", LayerConfig.Format(Bidirectional)),
+            ("num_layers", LayerConfig.Format(NumLayers)),
+            ("dropout", LayerConfig.Format(Dropout)),
+            ("use_bias", LayerConfig.Format(UseBias)),
+            ("initialization", Initialization.ToString()),
+            ("seed", LayerConfig.Format(Seed)));
+        if (_kind is CellKind.RnnTanh or CellKind.RnnRelu)
+        {
+            config["activation"] = _kind == CellKind.RnnRelu ? "relu" : "tanh";
+        }
+
+        return config;
+    }
 
     private static int[]? DeclaredShape((int? Time, int Features)? inputShape, string name)
     {

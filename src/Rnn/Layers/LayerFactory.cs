@@ -1,0 +1,51 @@
+namespace Rnn.Layers;
+
+/// <summary>Recreates layers from the type names and configurations that model files store.</summary>
+internal static class LayerFactory
+{
+    /// <summary>The layer of kind <paramref name="type"/> named <paramref name="name"/> with <paramref name="config"/>.</summary>
+    /// <exception cref="InvalidDataException">The type is unknown or the configuration is not valid.</exception>
+    public static Layer Create(string type, string name, IReadOnlyDictionary<string, string> config)
+    {
+        var read = new LayerConfig.Reader(type, name, config);
+        try
+        {
+            return type switch
+            {
+                nameof(Lstm) => new Lstm(
+                    read.Int("units"), read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
+                    read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true), read.Enum("initialization", Initializers.WeightInitialization.Keras),
+                    seed: read.OptionalInt("seed"), name: name),
+                nameof(Gru) => new Gru(
+                    read.Int("units"), read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
+                    read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true), read.Enum("initialization", Initializers.WeightInitialization.Keras),
+                    seed: read.OptionalInt("seed"), name: name),
+                nameof(SimpleRnn) => new SimpleRnn(
+                    read.Int("units"), read.String("activation", "tanh") switch
+                    {
+                        "tanh" => RnnActivation.Tanh,
+                        "relu" => RnnActivation.Relu,
+                        var other => throw new InvalidDataException($"Layer '{name}' (SimpleRnn) in the model file has activation '{other}', but it must be tanh or relu."),
+                    },
+                    read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
+                    read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true), read.Enum("initialization", Initializers.WeightInitialization.Keras),
+                    seed: read.OptionalInt("seed"), name: name),
+                nameof(Dense) => new Dense(
+                    read.Int("units"), ActivationFunctions.Parse(read.String("activation", "linear")), read.Bool("use_bias", true),
+                    initialization: read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
+                nameof(Dropout) => new Dropout(read.Float("rate", 0f), read.OptionalInt("seed"), name),
+                nameof(Embedding) => new Embedding(
+                    read.Int("input_dim"), read.Int("output_dim"), read.Bool("mask_zero", false),
+                    initialization: read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
+                nameof(Masking) => new Masking(read.Float("mask_value", 0f), name: name),
+                nameof(ActivationLayer) => new ActivationLayer(ActivationFunctions.Parse(read.String("activation", "linear")), name),
+                _ => throw new InvalidDataException(
+                    $"Layer '{name}' in the model file has type '{type}', which this version does not know; known types: Lstm, Gru, SimpleRnn, Dense, Dropout, Embedding, Masking, ActivationLayer."),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Layer '{name}' ({type}) in the model file has an invalid configuration: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+using System.Globalization;
+using System.Text.Json;
+using Rnn.Layers;
+using Rnn.Losses;
+using Rnn.Metrics;
+using Rnn.Optimizers;
+using Rnn.Serialization;
+
+namespace Rnn;
+
+/// <summary>Saving and loading: model files and PyTorch state dicts, both safetensors.</summary>
+public sealed partial class Sequential
+{
+    /// <summary>The <c>__metadata__</c> key of the architecture JSON in a model file.</summary>
+    public const string ModelMetadataKey = "rnn.model";
+
+    private const string FormatKey = "format";
+    private const string FormatValue = "rnn.sequential/1";
+    private const string CompileKey = "rnn.compile";
+    private const string TrainingKey = "rnn.training";
+    private const string OptimizerPrefix = "optimizer.";
+
+    /// <summary>
+    /// The weights as a PyTorch state dict: every parameter under <c>{layer name}.{PyTorch name}</c> (for example
+    /// <c>lstm.weight_ih_l0</c>), in <see cref="Parameters"/> order, sharing the parameters' storage.
+    /// </summary>
+    /// <returns>The named tensors.</returns>
+    public IReadOnlyList<NamedTensor> GetStateDict()
+    {
+        RequireBuilt("GetStateDict");
+        return [.. _layers.SelectMany(layer => layer.Parameters.Select(p => new NamedTensor($"{layer.Name}.{p.Name}", [.. p.Shape], p.Data)))];
+    }
+
+    /// <summary>
+    /// Sets the weights from a state dict with PyTorch names (<c>{layer name}.{PyTorch name}</c>). Every name and
+    /// shape is checked before any weight changes; with <paramref name="strict"/>, missing and unexpected names
+    /// are errors too (PyTorch's <c>load_state_dict(strict=True)</c>).
+    /// </summary>
+    /// <param name="tensors">The tensors.</param>
+    /// <param name="strict">Require exactly the model's parameter names.</param>
+    /// <param name="rename">Maps each name in <paramref name="tensors"/> to the model's name, or to null to skip it (for modules named differently in PyTorch).</param>
+    /// <exception cref="ArgumentException">A shape differs, or (strict) a name is missing or unexpected; the message lists every difference.</exception>
+    public void LoadStateDict(IEnumerable<NamedTensor> tensors, bool strict = true, Func<string, string?>? rename = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        RequireBuilt("LoadStateDict");
+        var byName = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);
+        foreach (var tensor in tensors)
+        {
+            ArgumentNullException.ThrowIfNull(tensor, nameof(tensors));
+            var name = rename is null ? tensor.Name : rename(tensor.Name);
+            if (name is not null && !name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            {
+                byName[name] = tensor;
+            }
+        }
+
+        var expected = GetStateDict();
+        var problems = new List<string>();
+        var missing = expected.Where(e => !byName.ContainsKey(e.Name)).Select(e => $"{e.Name} [{string.Join(", ", e.Shape)}]").ToList();
+        var unexpected = byName.Keys.Except(expected.Select(e => e.Name), StringComparer.Ordinal).ToList();
+        foreach (var target in expected)
+        {
+            if (byName.TryGetValue(target.Name, out var source) && !source.Shape.SequenceEqual(target.Shape))
+            {
+                problems.Add($"{target.Name} has shape [{string.Join(", ", source.Shape)}] in the state dict but [{string.Join(", ", target.Shape)}] in the model");
+            }
+        }
+
+        if (strict && missing.Count > 0)
+        {
+            problems.Add($"missing from the state dict: {Join(missing)}");
+        }
+
+        if (strict && unexpected.Count > 0)
+        {
+            problems.Add($"not in the model: {Join(unexpected)}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(
+                $"The state dict does not fit model '{Name}' ({string.Join(", ", _layers.Select(l => $"{l.Name}: {l.TypeName}"))}): {string.Join("; ", problems)}.",
+                nameof(tensors));
+        }
+
+        foreach (var layer in _layers)
+        {
+            foreach (var parameter in layer.Parameters)
+            {
+                if (byName.TryGetValue($"{layer.Name}.{parameter.Name}", out var source))
+                {
+                    parameter.Assign(source.Data);
+                }
+            }
+        }
+
+        static string Join(List<string> names) => names.Count <= 12 ? string.Join(", ", names) : string.Join(", ", names.Take(12)) + $" and {names.Count - 12} more";
+    }
+
+    /// <summary>
+    /// Writes the weights as a plain safetensors state dict with PyTorch names, which
+    /// <c>safetensors.torch.load_file</c> and <c>module.load_state_dict</c> read directly. Atomic: a failure
+    /// leaves any previous file untouched.
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    public void SaveWeights(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        SafeTensors.Write(path, GetStateDict());
+    }
+
+    /// <summary>Reads a safetensors state dict (ours or PyTorch's) into the model; see <see cref="LoadStateDict"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="strict">Require exactly the model's parameter names.</param>
+    /// <param name="rename">Maps each name in the file to the model's name, or to null to skip it.</param>
+    /// <exception cref="InvalidDataException">The file is not a valid safetensors file.</exception>
+    /// <exception cref="ArgumentException">The weights do not fit the model; the message lists every difference.</exception>
+    public void LoadWeights(string path, bool strict = true, Func<string, string?>? rename = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        LoadStateDict(SafeTensors.Read(path).Tensors, strict, rename);
+    }
+
+    /// <summary>
+    /// Writes the whole model to one safetensors file: the weights under PyTorch names (so the file is also a
+    /// state dict for PyTorch), the architecture and compile settings as JSON in its <c>__metadata__</c>, and,
+    /// with <paramref name="includeOptimizer"/>, the optimizer's state and the random sources' states, so that
+    /// a loaded model resumes training exactly as this one would continue. Atomic: a failure leaves any
+    /// previous file untouched and nothing half-written at <paramref name="path"/>.
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="includeOptimizer">Also save what resuming training needs (adds <c>optimizer.*</c> tensors; load those files into PyTorch with <c>strict=False</c>).</param>
+    /// <exception cref="InvalidOperationException">The model is not built, or <paramref name="includeOptimizer"/> without a compiled model.</exception>
+    public void Save(string path, bool includeOptimizer = false) => Save(path, includeOptimizer, null);
+
+    /// <summary>Reads a model written by <see cref="Save(string, bool)"/>: architecture, weights and, if saved, compile settings and training state.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The model, built (and compiled when the file says how).</returns>
+    /// <exception cref="InvalidDataException">The file is not a valid model file; the message says what is wrong.</exception>
+    public static Sequential Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var file = SafeTensors.Read(path);
+        if (!file.Metadata.TryGetValue(ModelMetadataKey, out var modelJson))
+        {
+            throw new InvalidDataException(
+                $"'{path}' has no model architecture ('{ModelMetadataKey}' in its __metadata__): it is a plain state dict. Create the model in code, then call LoadWeights.");
+        }
+
+        var config = Deserialize(modelJson, ModelFileJsonContext.Default.ModelConfigJson, path, ModelMetadataKey);
+        if (config.Layers is not { Count: > 0 } layersConfig)
+        {
+            throw new InvalidDataException($"'{path}' describes a model with no layers.");
+        }
+
+        var layers = layersConfig.Select(l => LayerFactory.Create(l.Type ?? string.Empty, l.Name ?? string.Empty, l.Config ?? [])).ToList();
+        var model = new Sequential([], config.Seed, config.Name ?? "sequential");
+        foreach (var layer in layers)
+        {
+            model._layers.Add(layer);
+        }
+
+        if (config.InputShape is not { Length: > 0 } inputShape)
+        {
+            throw new InvalidDataException($"'{path}' has no input shape; only built models are saved.");
+        }
+
+        try
+        {
+            model.Build(inputShape);
+            model.LoadStateDict(file.Tensors);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{path}' is inconsistent: {e.Message}", e);
+        }
+
+        if (file.Metadata.TryGetValue(CompileKey, out var compileJson))
+        {
+            var compile = Deserialize(compileJson, ModelFileJsonContext.Default.CompileConfigJson, path, CompileKey);
+            try
+            {
+                model.Compile(
+                    Optimizer.FromConfig(compile.Optimizer.Name, compile.Optimizer.Config),
+                    Loss.FromConfig(compile.Loss.Name, compile.Loss.Config),
+                    [.. (compile.Metrics ?? []).Select(Metric.FromName)]);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"'{path}' has compile settings this version cannot use: {e.Message}", e);
+            }
+        }
+
+        if (file.Metadata.TryGetValue(TrainingKey, out var trainingJson))
+        {
+            model.RestoreTrainingState(file, Deserialize(trainingJson, ModelFileJsonContext.Default.TrainingStateJson, path, TrainingKey), path);
+        }
+
+        return model;
+    }
+
+    /// <summary>Save with a hook over the tensors written, so tests can inject a failure in the middle of writing.</summary>
+    internal void Save(string path, bool includeOptimizer, Func<IEnumerable<(string Name, int[] Shape, ReadOnlyMemory<float> Data)>, IEnumerable<(string Name, int[] Shape, ReadOnlyMemory<float> Data)>>? intercept)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        RequireBuilt("Save");
+        if (includeOptimizer && (Optimizer is null || Loss is null))
+        {
+            throw new InvalidOperationException($"Model '{Name}' is not compiled, so it has no optimizer state to save; call Save(path) or Compile first.");
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [FormatKey] = FormatValue,
+            [ModelMetadataKey] = JsonSerializer.Serialize(
+                new ModelConfigJson(Name, Seed, _inputShape, [.. _layers.Select(l => new LayerConfigJson(l.TypeName, l.Name, l.GetConfig()))]),
+                ModelFileJsonContext.Default.ModelConfigJson),
+        };
+        if (Optimizer is not null && Loss is not null)
+        {
+            metadata[CompileKey] = JsonSerializer.Serialize(
+                new CompileConfigJson(
+                    new ComponentConfigJson(Optimizer.Name, new Dictionary<string, string>(Optimizer.GetConfig())),
+                    new ComponentConfigJson(Loss.Name, new Dictionary<string, string>(Loss.GetConfig())),
+                    [.. _metrics.Select(m => m.Name)]),
+                ModelFileJsonContext.Default.CompileConfigJson);
+        }
+
+        IEnumerable<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors = GetStateDict().Select(t => (t.Name, t.Shape.ToArray(), (ReadOnlyMemory<float>)t.Data));
+        if (includeOptimizer)
+        {
+            var layerRandoms = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var layer in _layers)
+            {
+                if (layer.TrainingRandom is { } random)
+                {
+                    layerRandoms[layer.Name] = random.State.ToString(CultureInfo.InvariantCulture);
+                }
+            }
+
+            metadata[TrainingKey] = JsonSerializer.Serialize(
+                new TrainingStateJson(_random.State.ToString(CultureInfo.InvariantCulture), layerRandoms),
+                ModelFileJsonContext.Default.TrainingStateJson);
+            var state = Optimizer!.GetState(_parameters);
+            tensors = tensors.Concat(state.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => (OptimizerPrefix + s.Key, new[] { s.Value.Length }, (ReadOnlyMemory<float>)s.Value)));
+        }
+
+        SafeTensors.Write(path, intercept is null ? tensors : intercept(tensors), metadata);
+    }
+
+    private static T Deserialize<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string path, string key)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, type) ?? throw new InvalidDataException($"'{path}' has an empty '{key}' entry in its __metadata__.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{path}' has an invalid '{key}' entry in its __metadata__: {e.Message}", e);
+        }
+    }
+
+    private void RestoreTrainingState(SafeTensorsFile file, TrainingStateJson training, string path)
+    {
+        if (Optimizer is null)
+        {
+            throw new InvalidDataException($"'{path}' has a training state but no compile settings.");
+        }
+
+        var state = file.Tensors
+            .Where(t => t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            .ToDictionary(t => t.Name[OptimizerPrefix.Length..], t => t.Data, StringComparer.Ordinal);
+        try
+        {
+            Optimizer.SetState(_parameters, state);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{path}' has an optimizer state that does not fit its model: {e.Message}", e);
+        }
+
+        _random.State = ParseState(training.ShuffleRandom, "the shuffle");
+        foreach (var layer in _layers)
+        {
+            if (layer.TrainingRandom is { } random && training.LayerRandoms is { } randoms && randoms.TryGetValue(layer.Name, out var text))
+            {
+                random.State = ParseState(text, $"layer '{layer.Name}'");
+            }
+        }
+
+        ulong ParseState(string? text, string owner)
+            => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw new InvalidDataException($"'{path}' has an invalid random state for {owner}: '{text}'.");
+    }
+
+    private void RequireBuilt(string operation)
+    {
+        if (!IsBuilt)
+        {
+            if (_layers.Count > 0 && _layers[0].InputShape is { } declared)
+            {
+                Build([.. declared]);
+                return;
+            }
+
+            throw new InvalidOperationException(
+                $"Model '{Name}' is not built, so it has no weights for {operation}: declare the first layer's inputShape, call Build, or train it first.");
+        }
+    }
+}
