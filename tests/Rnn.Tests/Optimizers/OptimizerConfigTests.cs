@@ -132,7 +132,7 @@ public class OptimizerConfigTests
     public void FromConfig_ThrowsForTwoClippingOptions()
     {
         var config = new Dictionary<string, string> { ["clipvalue"] = "1", ["global_clipnorm"] = "2" };
-        var exception = Assert.Throws<InvalidOperationException>(() => Optimizer.FromConfig("sgd", config));
-        Assert.StartsWith("Optimizer 'sgd': cannot set GlobalClipNorm while ClipValue is set", exception.Message, StringComparison.Ordinal);
+        var exception = Assert.Throws<ArgumentException>(() => Optimizer.FromConfig("sgd", config));
+        Assert.StartsWith("Optimizer 'sgd' has clipvalue and global_clipnorm; at most one clipping option may be set.", exception.Message, StringComparison.Ordinal);
     }
 }

@@ -161,6 +161,7 @@ public class OptimizerStateTests
     [InlineData("bogus")]
     [InlineData("x.step")]
     [InlineData("-1.step")]
+    [InlineData("01.step")]
     public void SetState_ThrowsForMalformedKey(string key)
     {
         var (adam, parameters, state) = SteppedAdam();
@@ -172,11 +173,20 @@ public class OptimizerStateTests
     [InlineData(1.5f)]
     [InlineData(-1f)]
     [InlineData(float.NaN)]
+    [InlineData(1e30f)]
     public void SetState_ThrowsForCountThatIsNotAWholeNumber(float count)
     {
         var (adam, parameters, state) = SteppedAdam();
         state["0.step"] = [count];
         AssertRejected(adam, parameters, state, "Optimizer 'adam': state '0.step' must be one whole number >= 0");
+    }
+
+    [Fact]
+    public void SetState_ThrowsForPerParameterStateOfPlainSgd()
+    {
+        var parameters = OptimizerCases.CreateParameters(new Random(10));
+        var state = new Dictionary<string, float[]> { ["iterations"] = [3f], ["0.step"] = [3f] };
+        AssertRejected(new Sgd(), parameters, state, "Optimizer 'sgd' keeps no per-parameter state 'step' (key '0.step'); with its settings it keeps: nothing.");
     }
 
     [Fact]
