@@ -13,11 +13,11 @@ namespace Rnn.Optimizers;
 /// <remarks>
 /// <para>One <see cref="Step"/>, in order:</para>
 /// <list type="number">
+/// <item>The learning rate of the step, <see cref="CurrentLearningRate"/>:
+/// <c>Schedule.Rate(Iterations, LearningRate)</c>, or <see cref="LearningRate"/> without a schedule.</item>
 /// <item>Gradient clipping, in place, when one of <see cref="ClipValue"/>, <see cref="ClipNorm"/> or
 /// <see cref="GlobalClipNorm"/> is set (as <c>torch.nn.utils.clip_grad_value_</c> /
 /// <c>clip_grad_norm_</c> before <c>optimizer.step()</c>).</item>
-/// <item>The learning rate of the step, <see cref="CurrentLearningRate"/>:
-/// <c>Schedule.Rate(Iterations, LearningRate)</c>, or <see cref="LearningRate"/> without a schedule.</item>
 /// <item>Each parameter's update by the optimizer's rule, from its gradient and its own state (moment
 /// estimates, created at its first update, and its own update count, as PyTorch keeps per parameter).</item>
 /// <item><see cref="Iterations"/> grows by one.</item>
@@ -46,6 +46,9 @@ public abstract class Optimizer
 
     /// <summary>Temporaries of one parameter's update: <see cref="ScratchCount"/> spans as long as the parameter.</summary>
     internal const int ScratchCount = 3;
+
+    /// <summary>The largest count <see cref="SetState"/> accepts (2⁶²), far from where a long would overflow.</summary>
+    private const float MaxCount = 1L << 62;
 
     private readonly Dictionary<Parameter, ParameterState> _states = new(ReferenceEqualityComparer.Instance);
     private float[] _scratch = [];
@@ -169,7 +172,8 @@ public abstract class Optimizer
     /// <param name="config">Its settings as <see cref="GetConfig"/> gives them; null for all defaults.</param>
     /// <returns>A new optimizer.</returns>
     /// <exception cref="ArgumentException">
-    /// The name is unknown, the config has an unknown key or a malformed value, or a value is out of range.
+    /// The name is unknown; the config has an unknown key, a malformed value, a value out of range
+    /// (<see cref="ArgumentOutOfRangeException"/>), or more than one clipping option.
     /// </exception>
     public static Optimizer FromConfig(string name, IReadOnlyDictionary<string, string>? config = null)
     {
@@ -184,6 +188,13 @@ public abstract class Optimizer
             "adagrad" => Adagrad.FromConfig(reader),
             _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known optimizers: sgd, adam, adamw, rmsprop, adagrad.", nameof(name)),
         };
+        string[] clipKeys = ["clipvalue", "clipnorm", "global_clipnorm"];
+        var clipping = clipKeys.Where(k => reader.Text(k) is not null).ToList();
+        if (clipping.Count > 1)
+        {
+            throw new ArgumentException($"Optimizer '{name}' has {string.Join(" and ", clipping)}; at most one clipping option may be set.", nameof(config));
+        }
+
         optimizer.ClipValue = reader.OptionalFloat("clipvalue");
         optimizer.ClipNorm = reader.OptionalFloat("clipnorm");
         optimizer.GlobalClipNorm = reader.OptionalFloat("global_clipnorm");
@@ -249,9 +260,10 @@ public abstract class Optimizer
     /// <see cref="SetState"/> so that training resumes exactly. Keys: <c>"iterations"</c> (<see cref="Iterations"/>),
     /// and for each parameter <c>i</c> (its index in <paramref name="parameters"/>) that has been updated,
     /// <c>"{i}.step"</c> (its own update count) and its buffers under PyTorch's names, e.g.
-    /// <c>"{i}.exp_avg"</c> and <c>"{i}.exp_avg_sq"</c> for Adam. Counts are one-element arrays; float32
-    /// holds them exactly up to 2²⁴ = 16,777,216 steps (PyTorch keeps its <c>step</c> as float32 too).
-    /// Plain SGD keeps no per-parameter state.
+    /// <c>"{i}.exp_avg"</c> and <c>"{i}.exp_avg_sq"</c> for Adam. Plain SGD keeps no per-parameter state.
+    /// Counts are one-element arrays, as PyTorch keeps its <c>step</c> in a float32 tensor: exact up to
+    /// 2²⁴ = 16,777,216 steps. Beyond that they are saved rounded to float32, and a run resumed from them
+    /// can differ in the last bits where a count enters the arithmetic (schedules, Adagrad's decay).
     /// </summary>
     /// <param name="parameters">The parameters, in the order <see cref="Step"/> receives them.</param>
     /// <returns>A new dictionary of copies: later steps do not change it.</returns>
@@ -317,10 +329,16 @@ public abstract class Optimizer
             }
 
             var name = key[(dot + 1)..];
-            if (name != StepKey && !names.Contains(name))
+            if (key != Key(index, name))
             {
+                throw new ArgumentException($"{Owner} has no state '{key}'; did you mean '{Key(index, name)}'?", nameof(state));
+            }
+
+            if (names.Count == 0 || (name != StepKey && !names.Contains(name)))
+            {
+                var kept = names.Count == 0 ? "nothing" : string.Join(", ", names.Prepend(StepKey));
                 throw new ArgumentException(
-                    $"{Owner} keeps no per-parameter state '{name}' (key '{key}'); with its settings it keeps: {string.Join(", ", names.Prepend(StepKey))}. Was the state saved by an optimizer with other settings?",
+                    $"{Owner} keeps no per-parameter state '{name}' (key '{key}'); with its settings it keeps: {kept}. Was the state saved by an optimizer with other settings?",
                     nameof(state));
             }
 
@@ -608,7 +626,7 @@ public abstract class Optimizer
 
     private long ReadCount(string key, float[] value, string parameterName)
     {
-        if (value.Length != 1 || !(value[0] >= 0f) || float.IsInfinity(value[0]) || value[0] != MathF.Floor(value[0]))
+        if (value.Length != 1 || !(value[0] >= 0f && value[0] <= MaxCount) || value[0] != MathF.Floor(value[0]))
         {
             throw new ArgumentException(
                 $"{Owner}: state '{key}' must be one whole number >= 0 but is [{string.Join(", ", value.Select(Show))}].", parameterName);

@@ -13,14 +13,16 @@ namespace Rnn.Optimizers;
 /// such as <c>1 - beta1</c> are computed in double precision and only the kernel casts them to float32.
 /// </para>
 /// <para>
-/// The rounding of each kernel was measured bit for bit against libtorch 2.10's CPU kernels on an AVX-512
-/// machine (also for lengths that end in a partial vector, which libtorch also computes with vector code): <c>add(other, alpha)</c> is
-/// <c>fma(other, alpha, self)</c>; <c>lerp</c> is <c>fma(w, end - self, self)</c> for |w| &lt; 0.5 and
+/// The rounding of each kernel was measured bit for bit against libtorch 2.10's CPU kernels on an
+/// AVX-512 machine, also for lengths that end in a partial vector (libtorch computes those with vector
+/// code too): <c>add(other, alpha)</c> is <c>fma(other, alpha, self)</c>; <c>lerp</c> is
+/// <c>fma(w, end - self, self)</c> for |w| &lt; 0.5 and
 /// <c>fma(w - 1, end - self, end)</c> otherwise; <c>addcmul</c> is <c>fma(value·t1, t2, self)</c>;
 /// <c>addcdiv</c> is <c>self + (value·t1) / t2</c> with every operation rounded; division by a scalar
 /// is a true division by the float32 scalar. One operation cannot be matched: libtorch's x86 builds
-/// take <c>sqrt</c> from MKL's vector library, whose float32 results are not correctly rounded (about a
-/// third of them are one ulp away from the IEEE square root); <see cref="Sqrt"/> is IEEE's.
+/// take <c>sqrt</c> from MKL's vector library (<c>IMPLEMENT_VML_MKL(sqrt, Sqrt)</c> in
+/// <c>aten/src/ATen/cpu/vml.h</c>), whose float32 results are not correctly rounded (about a third of them
+/// are one ulp away from the IEEE square root); <see cref="Sqrt"/> is IEEE's.
 /// </para>
 /// </remarks>
 internal static class TorchOps

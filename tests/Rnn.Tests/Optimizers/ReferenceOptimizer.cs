@@ -1,0 +1,153 @@
+using Rnn.Optimizers;
+
+namespace Rnn.Tests.Optimizers;
+
+/// <summary>
+/// The update rules as PyTorch's documentation states them (torch.optim, clip_grad_norm_,
+/// clip_grad_value_) and the schedules' formulas, naively in float64: the oracle for option combinations
+/// the golden files do not cover. Hyperparameters are read from the optimizer under test.
+/// </summary>
+public sealed class ReferenceOptimizer
+{
+    private readonly Optimizer _optimizer;
+    private readonly double[][] _m;
+    private readonly double[][] _v;
+    private readonly double[][] _vMax;
+    private readonly double[][] _buffer;
+    private long _t;
+
+    public ReferenceOptimizer(Optimizer optimizer, int[] lengths)
+    {
+        _optimizer = optimizer;
+        var initial = optimizer is Adagrad adagrad ? adagrad.InitialAccumulatorValue : 0.0;
+        _m = [.. lengths.Select(n => new double[n])];
+        _v = [.. lengths.Select(n => Enumerable.Repeat(initial, n).ToArray())];
+        _vMax = [.. lengths.Select(n => new double[n])];
+        _buffer = [.. lengths.Select(n => new double[n])];
+    }
+
+    /// <summary>One step: clips <paramref name="grads"/> in place, then updates <paramref name="parameters"/>.</summary>
+    public void Step(double[][] parameters, double[][] grads)
+    {
+        var lr = LearningRate(_t, _optimizer.LearningRate);
+        _t++;
+        Clip(grads);
+        for (var j = 0; j < parameters.Length; j++)
+        {
+            Update(j, parameters[j], grads[j], lr);
+        }
+    }
+
+    private double LearningRate(long k, double baseRate) => _optimizer.Schedule switch
+    {
+        null => baseRate,
+        StepDecay s => baseRate * Math.Pow(s.Gamma, Math.Floor((double)k / s.StepSize)),
+        ExponentialDecay e => baseRate * Math.Pow(e.DecayRate, e.Staircase ? Math.Floor((double)k / e.DecaySteps) : (double)k / e.DecaySteps),
+        CosineDecay c => baseRate * (c.Alpha + ((1 - c.Alpha) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(k, c.DecaySteps) / c.DecaySteps)))),
+        var other => throw new NotSupportedException(other.Name),
+    };
+
+    private void Clip(double[][] grads)
+    {
+        if (_optimizer.ClipValue is { } value)
+        {
+            foreach (var g in grads)
+            {
+                for (var i = 0; i < g.Length; i++)
+                {
+                    g[i] = Math.Clamp(g[i], -value, value);
+                }
+            }
+        }
+        else if (_optimizer.ClipNorm is { } maxNorm)
+        {
+            foreach (var g in grads)
+            {
+                Scale([g], maxNorm);
+            }
+        }
+        else if (_optimizer.GlobalClipNorm is { } maxGlobalNorm)
+        {
+            Scale(grads, maxGlobalNorm);
+        }
+
+        static void Scale(double[][] gs, double maxNorm)
+        {
+            var norm = Math.Sqrt(gs.Sum(g => g.Sum(x => x * x)));
+            var coefficient = Math.Min(1, maxNorm / (norm + 1e-6));
+            foreach (var g in gs)
+            {
+                for (var i = 0; i < g.Length; i++)
+                {
+                    g[i] *= coefficient;
+                }
+            }
+        }
+    }
+
+    private void Update(int j, double[] theta, double[] g, double lr)
+    {
+        var (m, v, vMax, b) = (_m[j], _v[j], _vMax[j], _buffer[j]);
+        for (var i = 0; i < theta.Length; i++)
+        {
+            var grad = g[i];
+            switch (_optimizer)
+            {
+                case Sgd sgd:
+                    grad += sgd.WeightDecay * theta[i];
+                    if (sgd.Momentum != 0)
+                    {
+                        b[i] = _t == 1 ? grad : (sgd.Momentum * b[i]) + ((1 - sgd.Dampening) * grad);
+                        grad = sgd.Nesterov ? grad + (sgd.Momentum * b[i]) : b[i];
+                    }
+
+                    theta[i] -= lr * grad;
+                    break;
+                case Adam adam:
+                    grad += adam.WeightDecay * theta[i];
+                    theta[i] -= AdamStep(i, m, v, vMax, grad, lr, adam.Beta1, adam.Beta2, adam.Epsilon, adam.AmsGrad);
+                    break;
+                case AdamW adamW:
+                    theta[i] *= 1 - (lr * adamW.WeightDecay);
+                    theta[i] -= AdamStep(i, m, v, vMax, grad, lr, adamW.Beta1, adamW.Beta2, adamW.Epsilon, adamW.AmsGrad);
+                    break;
+                case RmsProp rms:
+                    grad += rms.WeightDecay * theta[i];
+                    v[i] = (rms.Alpha * v[i]) + ((1 - rms.Alpha) * grad * grad);
+                    var variance = v[i];
+                    if (rms.Centered)
+                    {
+                        m[i] = (rms.Alpha * m[i]) + ((1 - rms.Alpha) * grad);
+                        variance -= m[i] * m[i];
+                    }
+
+                    var normalized = grad / (Math.Sqrt(variance) + rms.Epsilon);
+                    if (rms.Momentum > 0)
+                    {
+                        b[i] = (rms.Momentum * b[i]) + normalized;
+                        normalized = b[i];
+                    }
+
+                    theta[i] -= lr * normalized;
+                    break;
+                case Adagrad adagrad:
+                    grad += adagrad.WeightDecay * theta[i];
+                    v[i] += grad * grad;
+                    theta[i] -= lr / (1 + ((_t - 1) * adagrad.LrDecay)) * grad / (Math.Sqrt(v[i]) + adagrad.Epsilon);
+                    break;
+                default:
+                    throw new NotSupportedException(_optimizer.Name);
+            }
+        }
+    }
+
+    private double AdamStep(int i, double[] m, double[] v, double[] vMax, double grad, double lr, double beta1, double beta2, double eps, bool amsgrad)
+    {
+        m[i] = (beta1 * m[i]) + ((1 - beta1) * grad);
+        v[i] = (beta2 * v[i]) + ((1 - beta2) * grad * grad);
+        vMax[i] = Math.Max(vMax[i], v[i]);
+        var mHat = m[i] / (1 - Math.Pow(beta1, _t));
+        var vHat = (amsgrad ? vMax[i] : v[i]) / (1 - Math.Pow(beta2, _t));
+        return lr * mHat / (Math.Sqrt(vHat) + eps);
+    }
+}
