@@ -149,16 +149,9 @@ public sealed partial class Sequential
         }
 
         var config = Deserialize(modelJson, ModelFileJsonContext.Default.ModelConfigJson, path, ModelMetadataKey);
-        if (config.Layers is not { Count: > 0 } layersConfig)
+        if (config.Layers is not { Count: > 0 } layersConfig || layersConfig.Any(l => l is null))
         {
-            throw new InvalidDataException($"'{path}' describes a model with no layers.");
-        }
-
-        var layers = layersConfig.Select(l => LayerFactory.Create(l.Type ?? string.Empty, l.Name ?? string.Empty, l.Config ?? [])).ToList();
-        var model = new Sequential([], config.Seed, config.Name ?? "sequential");
-        foreach (var layer in layers)
-        {
-            model._layers.Add(layer);
+            throw new InvalidDataException($"'{path}' describes a model with no layers, or with an empty layer entry.");
         }
 
         if (config.InputShape is not { Length: > 0 } inputShape)
@@ -166,8 +159,37 @@ public sealed partial class Sequential
             throw new InvalidDataException($"'{path}' has no input shape; only built models are saved.");
         }
 
+        var layers = layersConfig.Select(l => LayerFactory.Create(l.Type ?? string.Empty, l.Name ?? string.Empty, l.Config ?? [])).ToList();
+        var model = new Sequential([], config.Seed, string.IsNullOrWhiteSpace(config.Name) ? "sequential" : config.Name);
         try
         {
+            // Check the size the architecture claims against the weights the file holds before building, so that a
+            // damaged configuration cannot make the loader allocate more than the file itself.
+            var stored = file.Tensors.Where(t => !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).Sum(t => (long)t.Data.Length);
+            long claimed = 0;
+            var shape = inputShape;
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var layer in layers)
+            {
+                if (!names.Add(layer.Name))
+                {
+                    throw new ArgumentException($"two layers are named '{layer.Name}'");
+                }
+
+                claimed = Math.Min(long.MaxValue / 2, claimed + layer.CountParameters(shape));
+                shape = layer.ComputeOutputShape(shape);
+            }
+
+            if (claimed != stored)
+            {
+                throw new ArgumentException($"its architecture has {claimed} weights but the file holds {stored}");
+            }
+
+            foreach (var layer in layers)
+            {
+                model._layers.Add(layer);
+            }
+
             model.Build(inputShape);
             model.LoadStateDict(file.Tensors);
         }
@@ -179,6 +201,11 @@ public sealed partial class Sequential
         if (file.Metadata.TryGetValue(CompileKey, out var compileJson))
         {
             var compile = Deserialize(compileJson, ModelFileJsonContext.Default.CompileConfigJson, path, CompileKey);
+            if (compile.Optimizer?.Name is null || compile.Loss?.Name is null)
+            {
+                throw new InvalidDataException($"'{path}' has compile settings without an optimizer or a loss.");
+            }
+
             try
             {
                 model.Compile(

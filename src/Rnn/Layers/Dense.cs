@@ -171,6 +171,8 @@ public sealed class Dense : Layer
     private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape) => [.. inputShape[..^1], Units];
 
 
+    internal override long CountParameters(ReadOnlySpan<int> inputShape) => ((long)Units * inputShape[^1]) + (UseBias ? Units : 0);
+
     internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(
         ("units", LayerConfig.Format(Units)),
         ("activation", ActivationFunctions.Name(Activation)),

@@ -52,6 +52,8 @@ public sealed class Embedding : Layer
     /// <summary>How the weights are initialized when the layer is built.</summary>
     public WeightInitialization Initialization { get; }
 
+    internal override long CountParameters(ReadOnlySpan<int> inputShape) => (long)InputDim * OutputDim;
+
     internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(
         ("input_dim", LayerConfig.Format(InputDim)),
         ("output_dim", LayerConfig.Format(OutputDim)),

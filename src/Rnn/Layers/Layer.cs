@@ -163,6 +163,14 @@ public abstract class Layer
     /// <summary>The random source of training-time behaviour (dropout), whose state a model file saves; null when the layer has none.</summary>
     internal virtual RandomSource? TrainingRandom => null;
 
+    /// <summary>
+    /// How many trainable values <see cref="Build"/> would create for <paramref name="inputShape"/>, computed without
+    /// allocating (so a model file's claims can be checked before anything is built); saturates at <see cref="long.MaxValue"/>.
+    /// </summary>
+    /// <param name="inputShape">A validated input shape without batch.</param>
+    /// <returns>The number of values.</returns>
+    internal virtual long CountParameters(ReadOnlySpan<int> inputShape) => 0;
+
     /// <summary>The options that recreate this layer with <see cref="LayerFactory.Create"/> (snake_case keys, invariant-culture values).</summary>
     /// <returns>The configuration.</returns>
     internal abstract Dictionary<string, string> GetConfig();

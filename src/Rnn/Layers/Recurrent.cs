@@ -536,6 +536,29 @@ public abstract class Recurrent : Layer
     private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape)
         => ReturnSequences ? [inputShape[0], Units * Directions] : [Units * Directions];
 
+    internal override long CountParameters(ReadOnlySpan<int> inputShape)
+    {
+        try
+        {
+            checked
+            {
+                long gh = RecurrentScan.GateCount(_kind) * (long)Units;
+                long total = 0;
+                for (var layer = 0; layer < NumLayers; layer++)
+                {
+                    long input = layer == 0 ? inputShape[1] : (long)Units * Directions;
+                    total += Directions * ((gh * (input + Units)) + (UseBias ? 2 * gh : 0));
+                }
+
+                return total;
+            }
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
+    }
+
     internal override Dictionary<string, string> GetConfig()
     {
         var config = LayerConfig.Of(

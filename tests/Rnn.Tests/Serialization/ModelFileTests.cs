@@ -1,0 +1,257 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Text;
+using Rnn.Layers;
+using Rnn.Losses;
+using Rnn.Metrics;
+using Rnn.Models;
+using Rnn.Optimizers;
+using Rnn.Serialization;
+
+namespace Rnn.Tests.Serialization;
+
+public sealed class ModelFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("rnn-model-files-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_directory, name);
+
+    private static Tensor<float> Random(int seed, params int[] shape)
+        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
+
+    private static Sequential EveryLayerModel() => new(
+        [
+            new Masking(inputShape: (null, 3)),
+            new Lstm(7, returnSequences: true, bidirectional: true, numLayers: 2, dropout: 0.2f),
+            new Dropout(0.3f),
+            new Gru(5, returnSequences: true, goBackwards: true, useBias: false),
+            new SimpleRnn(4, RnnActivation.Relu, returnSequences: true),
+            new Dense(6, Activation.Tanh),
+            new ActivationLayer(Activation.Softmax),
+        ],
+        seed: 11);
+
+    [Fact]
+    public void Load_GivesAModelThatPredictsIdentically()
+    {
+        var model = EveryLayerModel();
+        var path = PathOf("model.safetensors");
+        model.Save(path);
+        var loaded = Sequential.Load(path);
+        Assert.Equal(model.Layers.Select(l => (l.GetType(), l.Name)), loaded.Layers.Select(l => (l.GetType(), l.Name)));
+        var x = Random(1, 4, 6, 3);
+        Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
+        Assert.Equal(model.Summary(), loaded.Summary());
+    }
+
+    [Fact]
+    public void Load_EmbeddingModel_PredictsIdentically()
+    {
+        var model = new Sequential([new Embedding(12, 4, maskZero: true), new Gru(6, bidirectional: true), new Dense(3, Activation.Softmax)], seed: 2);
+        var ids = TestUtil.ToTensor(new float[] { 3, 4, 0, 0, 11, 1, 2, 0 }, 2, 4);
+        var expected = TestUtil.Span(model.Predict(ids)).ToArray();
+        var path = PathOf("embedding.safetensors");
+        model.Save(path);
+        Assert.Equal(expected, TestUtil.Span(Sequential.Load(path).Predict(ids)).ToArray());
+    }
+
+    [Fact]
+    public void Load_WithOptimizerState_ResumesTrainingExactlyAsIfNeverSaved()
+    {
+        var x = Random(3, 40, 5, 3);
+        var y = Random(4, 40, 2);
+        Sequential Create()
+        {
+            var m = new Sequential([new Lstm(6, inputShape: (null, 3), returnSequences: true, numLayers: 2, dropout: 0.25f), new Dropout(0.2f), new Gru(4), new Dense(2)], seed: 5);
+            m.Compile(new Adam(learningRate: 0.01f) { GlobalClipNorm = 1f, Schedule = new CosineDecay(40) }, Loss.Huber(0.5f), Metric.MeanAbsoluteError);
+            return m;
+        }
+
+        var original = Create();
+        original.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        var path = PathOf("resume.safetensors");
+        original.Save(path, includeOptimizer: true);
+        var continued = original.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+
+        var resumed = Sequential.Load(path);
+        Assert.IsType<Adam>(resumed.Optimizer);
+        var afterLoad = resumed.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        Assert.Equal(continued["loss"], afterLoad["loss"]);
+        Assert.Equal(continued["mean_absolute_error"], afterLoad["mean_absolute_error"]);
+        var expected = original.GetWeights();
+        var actual = resumed.GetWeights();
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i]);
+        }
+    }
+
+    [Fact]
+    public void Save_FailureMidWrite_LeavesThePreviousFileIntactAndNoTemporaryFile()
+    {
+        var model = EveryLayerModel();
+        var path = PathOf("checkpoint.safetensors");
+        model.Save(path);
+        var before = File.ReadAllBytes(path);
+
+        model.SetWeights([.. model.GetWeights().Select(w => w.Select(v => v + 1f).ToArray())]);
+        var written = 0;
+        var error = Assert.Throws<IOException>(() => model.Save(path, includeOptimizer: false, tensors => tensors.Select(t =>
+        {
+            // The third tensor's storage fails once the header and two tensors are on disk.
+            return ++written == 3 ? (t.Name, t.Shape, new FailingMemory().Memory) : t;
+        })));
+        Assert.Contains("storage failed", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(_directory));
+    }
+
+    [Fact]
+    public void SaveWeights_WritesAPlainPyTorchStateDict()
+    {
+        var model = new Sequential([new Lstm(4, inputShape: (null, 2)), new Dense(1)], seed: 1);
+        var path = PathOf("weights.safetensors");
+        model.SaveWeights(path);
+        var file = SafeTensors.Read(path);
+        Assert.Equal(["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "dense.weight", "dense.bias"], file.Tensors.Select(t => t.Name));
+        Assert.Equal([16, 2], file["lstm.weight_ih_l0"].Shape);
+        Assert.Empty(file.Metadata);
+
+        var error = Assert.Throws<InvalidDataException>(() => Sequential.Load(path));
+        Assert.Contains("plain state dict", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadWeights_IntoAnotherArchitecture_NamesWhatDiffers()
+    {
+        var source = new Sequential([new Lstm(4, inputShape: (null, 2)), new Dense(1)], seed: 1);
+        var path = PathOf("source.safetensors");
+        source.SaveWeights(path);
+
+        var wider = new Sequential([new Lstm(5, inputShape: (null, 2)), new Dense(1)], seed: 1);
+        var before = wider.GetWeights();
+        var error = Assert.Throws<ArgumentException>(() => wider.LoadWeights(path));
+        Assert.Contains("lstm.weight_ih_l0 has shape [16, 2] in the state dict but [20, 2] in the model", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dense.weight has shape [1, 4] in the state dict but [1, 5] in the model", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before[0], wider.GetWeights()[0]);
+
+        var gru = new Sequential([new Gru(4, inputShape: (null, 2), name: "lstm"), new Dense(1), new Dense(1)], seed: 1);
+        error = Assert.Throws<ArgumentException>(() => gru.LoadWeights(path));
+        Assert.Contains("lstm.weight_ih_l0 has shape [16, 2] in the state dict but [12, 2] in the model", error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing from the state dict: dense_1.weight [1, 1], dense_1.bias [1]", error.Message, StringComparison.Ordinal);
+
+        var renamed = new Sequential([new Lstm(4, inputShape: (null, 2), name: "encoder"), new Dense(1, name: "head")], seed: 1);
+        error = Assert.Throws<ArgumentException>(() => renamed.LoadWeights(path));
+        Assert.Contains("not in the model: lstm.weight_ih_l0", error.Message, StringComparison.Ordinal);
+        renamed.LoadWeights(path, rename: name => name.Replace("lstm.", "encoder.", StringComparison.Ordinal).Replace("dense.", "head.", StringComparison.Ordinal));
+        var x = Random(5, 2, 3, 2);
+        Assert.Equal(TestUtil.Span(source.Predict(x)).ToArray(), TestUtil.Span(renamed.Predict(x)).ToArray());
+    }
+
+    [Fact]
+    public void ModelCheckpoint_SavesTheBestEpochOnly()
+    {
+        var x = Random(6, 30, 4, 2);
+        var y = Random(7, 30, 1);
+        var model = new Sequential([new Gru(5, inputShape: (null, 2)), new Dense(1)], seed: 3);
+        model.Compile(new Sgd(0.05f), Loss.MeanSquaredError);
+        var path = PathOf("best-{epoch}.safetensors");
+        var checkpoint = new ModelCheckpoint(path, monitor: "loss", saveBestOnly: true);
+        var history = model.Fit(x, y, epochs: 4, batchSize: 10, callbacks: [checkpoint], verbose: 0);
+        var best = history["loss"].Select((loss, epoch) => (loss, epoch)).Min().epoch;
+        Assert.Equal(best, checkpoint.LastSavedEpoch);
+        Assert.True(File.Exists(PathOf($"best-{best + 1}.safetensors")));
+    }
+
+    [Fact]
+    public void Load_MutatedModelFiles_ThrowInvalidDataOnly()
+    {
+        var model = new Sequential([new Embedding(9, 3), new Lstm(4, returnSequences: true), new Dense(2, Activation.Relu)], seed: 4);
+        model.Compile(new Adam(), Loss.MeanSquaredError, Metric.MeanSquaredError);
+        model.Build(-1);
+        var path = PathOf("valid.safetensors");
+        model.Save(path, includeOptimizer: true);
+        var valid = File.ReadAllBytes(path);
+        var headerLength = (int)BitConverter.ToUInt64(valid, 0);
+        var random = new Random(99);
+        var mutated = PathOf("mutated.safetensors");
+        var loads = 0;
+        for (var trial = 0; trial < 600; trial++)
+        {
+            var bytes = (byte[])valid.Clone();
+            var kind = trial % 4;
+            if (kind == 0)
+            {
+                // A character inside the JSON header (most of these break the model configuration).
+                const string Characters = "{}[]\":,0123456789-.etrufalsn \u0000x";
+                bytes[8 + random.Next(headerLength)] = (byte)Characters[random.Next(Characters.Length)];
+            }
+            else if (kind == 1)
+            {
+                bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
+            }
+            else if (kind == 2)
+            {
+                Array.Resize(ref bytes, random.Next(bytes.Length));
+            }
+            else
+            {
+                var header = Encoding.UTF8.GetString(bytes, 8, headerLength);
+                var digits = header.Select((c, i) => (c, i)).Where(p => char.IsAsciiDigit(p.c)).ToArray();
+                var (_, at) = digits[random.Next(digits.Length)];
+                header = header[..at] + "9" + header[(at + 1)..];
+                Encoding.UTF8.GetBytes(header).CopyTo(bytes, 8);
+            }
+
+            File.WriteAllBytes(mutated, bytes);
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                Sequential.Load(mutated);
+                loads++;
+            }
+            catch (InvalidDataException)
+            {
+            }
+
+            // The file is a few kilobytes: no mutation may make loading allocate megabytes.
+            Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - allocated, 0, 4 << 20);
+        }
+
+        // Flips in weight values still load; the rest must fail with a clear InvalidDataException.
+        Assert.InRange(loads, 1, 599);
+    }
+
+    [Fact]
+    public void Load_ArchitectureClaimingMoreWeightsThanTheFileHolds_ThrowsWithoutAllocatingThem()
+    {
+        var model = new Sequential([new Lstm(4, inputShape: (null, 2)), new Dense(1)], seed: 1);
+        var path = PathOf("small.safetensors");
+        model.Save(path);
+        var file = SafeTensors.Read(path);
+        var metadata = file.Metadata.ToDictionary();
+        metadata[Sequential.ModelMetadataKey] = metadata[Sequential.ModelMetadataKey].Replace("\"units\":\"4\"", "\"units\":\"40000\"", StringComparison.Ordinal);
+        SafeTensors.Write(path, file.Tensors, metadata);
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<InvalidDataException>(() => Sequential.Load(path));
+        const long Claimed = (4L * 40000 * (2 + 40000)) + (2 * 4 * 40000) + 40000 + 1;
+        const long Stored = (4 * 4 * (2 + 4)) + (2 * 4 * 4) + 4 + 1;
+        Assert.Contains($"its architecture has {Claimed} weights but the file holds {Stored}", error.Message, StringComparison.Ordinal);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - allocated, 0, 1 << 20);
+    }
+
+    private sealed class FailingMemory : MemoryManager<float>
+    {
+        public override Span<float> GetSpan() => throw new IOException("the tensor's storage failed");
+
+        public override MemoryHandle Pin(int elementIndex = 0) => throw new NotSupportedException();
+
+        public override void Unpin() => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+}
