@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Rnn.Initializers;
+using Rnn.Kernels;
 
 namespace Rnn.Layers;
 
@@ -26,6 +27,7 @@ namespace Rnn.Layers;
 public abstract class Recurrent : Layer
 {
     private readonly CellKind _kind;
+    private readonly DirectionsJob _directionsJob;
     private RandomSource _dropoutRandom = new(0);
     private RecurrentScan[] _scans = [];
 
@@ -59,6 +61,7 @@ public abstract class Recurrent : Layer
             throw new ArgumentOutOfRangeException(nameof(initialization), initialization, $"Layer '{Name}': unknown initialization.");
         }
 
+        _directionsJob = new DirectionsJob(this);
         _kind = kind;
         Units = units;
         ReturnSequences = returnSequences;
@@ -297,19 +300,21 @@ public abstract class Recurrent : Layer
         }
 
         var applyDropout = training && BehavesDifferentlyInTraining;
+        var maskArray = mask.IsEmpty ? null : _mask;
         for (var layer = 0; layer < NumLayers; layer++)
         {
-            var layerInput = LayerInput(layer, rows);
+            var layerInput = layer == 0 ? _x : _layerOutputs[layer - 1];
             for (var d = 0; d < directions; d++)
             {
                 var index = (layer * directions) + d;
-                _scans[index].Forward(
+                _scans[index].PrepareForward(
                     layerInput, time, batch,
                     h0.IsEmpty ? default : h0.Slice(index * block, block),
                     c0.IsEmpty ? default : c0.Slice(index * block, block),
-                    timeMask, training);
+                    maskArray, training);
             }
 
+            RunLayer(layer, batch);
             if (layer < NumLayers - 1)
             {
                 var layerOutput = _layerOutputs[layer];
@@ -399,11 +404,12 @@ public abstract class Recurrent : Layer
         var rows = time * batch;
         var block = batch * hidden;
         var mask = record.HasMask ? _mask.AsSpan(0, rows) : default;
-        Span<float> topGradient = default;
+        float[]? layerOutputGradient = null;
         if (ReturnSequences)
         {
             Buffers.Grow(ref _topGradient, rows * width);
-            topGradient = _topGradient.AsSpan(0, rows * width);
+            var topGradient = _topGradient.AsSpan(0, rows * width);
+            layerOutputGradient = _topGradient;
             ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
             if (!mask.IsEmpty)
             {
@@ -421,14 +427,14 @@ public abstract class Recurrent : Layer
         var finalGradient = _finalGradient.AsSpan(0, block);
         Buffers.Grow(ref _gradientA, rows * Math.Max(width, InputFeatures));
         Buffers.Grow(ref _gradientB, rows * Math.Max(width, InputFeatures));
-        ReadOnlySpan<float> layerOutputGradient = topGradient;
         var swap = false;
         for (var layer = NumLayers - 1; layer >= 0; layer--)
         {
             var inputSize = layer == 0 ? InputFeatures : width;
-            var layerInput = LayerInput(layer, rows);
+
             // The first layer's input gradient is computed only when the caller wants it.
-            var inputGradient = layer == 0 && dInput.IsEmpty ? default : (swap ? _gradientB : _gradientA).AsSpan(0, rows * inputSize);
+            var inputGradientArray = swap ? _gradientB : _gradientA;
+            var inputGradient = layer == 0 && dInput.IsEmpty ? default : inputGradientArray.AsSpan(0, rows * inputSize);
             for (var d = 0; d < directions; d++)
             {
                 var index = (layer * directions) + d;
@@ -451,16 +457,20 @@ public abstract class Recurrent : Layer
                     }
                 }
 
-                var scan = _scans[index];
-                scan.Backward(
-                    layerInput,
-                    layerOutputGradient.IsEmpty ? default : layerOutputGradient[(d * hidden)..],
+                _scans[index].PrepareBackward(
+                    layerOutputGradient,
+                    d * hidden,
                     width,
                     hasFinalHidden ? finalGradient : default,
                     finalCell.IsEmpty ? default : finalCell.Slice(index * block, block),
-                    mask,
-                    inputGradient,
-                    accumulateInputGradient: d > 0);
+                    inputGradient: layer > 0 || !dInput.IsEmpty);
+            }
+
+            RunLayer(layer, batch);
+            for (var d = 0; d < directions; d++)
+            {
+                var index = (layer * directions) + d;
+                var scan = _scans[index];
                 if (!dh0.IsEmpty)
                 {
                     scan.InitialHiddenGradient.CopyTo(dh0.Slice(index * block, block));
@@ -472,18 +482,52 @@ public abstract class Recurrent : Layer
                 }
             }
 
+            if (inputGradient.IsEmpty)
+            {
+                break;
+            }
+
+            // Sum the directions' input gradients in a fixed order (the same whatever ran them in parallel).
+            _scans[layer * directions].InputGradient.CopyTo(inputGradient);
+            for (var d = 1; d < directions; d++)
+            {
+                TensorPrimitives.Add(inputGradient, _scans[(layer * directions) + d].InputGradient, inputGradient);
+            }
+
             if (layer > 0 && record.DropoutApplied)
             {
                 TensorPrimitives.Multiply(inputGradient, _dropoutMasks[layer - 1].AsSpan(0, rows * width), inputGradient);
             }
 
-            layerOutputGradient = inputGradient;
+            layerOutputGradient = inputGradientArray;
             swap = !swap;
         }
 
         if (!dInput.IsEmpty)
         {
-            FromTimeMajor(layerOutputGradient, batch, time, InputFeatures, GoBackwards, dInput);
+            FromTimeMajor(layerOutputGradient.AsSpan(0, rows * InputFeatures), batch, time, InputFeatures, GoBackwards, dInput);
+        }
+    }
+
+    /// <summary>
+    /// Runs the prepared passes of layer <paramref name="layer"/>'s directions: with two directions and two
+    /// threads, one direction per thread (no barriers at all); otherwise each direction in turn, its hidden
+    /// units split between the threads its size is worth.
+    /// </summary>
+    private void RunLayer(int layer, int batch)
+    {
+        var pool = WorkerPool.Shared;
+        if (Directions == 2 && pool.Workers >= 2)
+        {
+            _directionsJob.Layer = layer;
+            pool.Run(_directionsJob, 2);
+            return;
+        }
+
+        for (var d = 0; d < Directions; d++)
+        {
+            var scan = _scans[(layer * Directions) + d];
+            pool.Run(scan, scan.WorkersFor(batch, pool.Workers));
         }
     }
 
@@ -623,9 +667,6 @@ public abstract class Recurrent : Layer
         }
     }
 
-    private ReadOnlySpan<float> LayerInput(int layer, int rows)
-        => layer == 0 ? _x.AsSpan(0, rows * InputFeatures) : _layerOutputs[layer - 1].AsSpan(0, rows * Units * Directions);
-
     private void ConcatenateDirections(int layer, int rows, Span<float> destination)
     {
         var hidden = Units;
@@ -702,6 +743,25 @@ public abstract class Recurrent : Layer
         {
             throw new ArgumentException(
                 $"Layer '{Name}' expects {built[1]} input features but received {input.Lengths[2]} (input shape {input.ShapeString()}).", nameof(input));
+        }
+    }
+
+    /// <summary>Runs both directions of one layer at once, one per worker.</summary>
+    private sealed class DirectionsJob(Recurrent owner) : IWorkerJob
+    {
+        public int Layer { get; set; }
+
+        public void Execute(int worker, int workers)
+        {
+            if (workers == 1)
+            {
+                owner._scans[Layer * 2].Execute(0, 1);
+                owner._scans[(Layer * 2) + 1].Execute(0, 1);
+            }
+            else
+            {
+                owner._scans[(Layer * 2) + worker].Execute(0, 1);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Rnn.Kernels;
 
 namespace Rnn.Layers;
@@ -8,25 +9,35 @@ namespace Rnn.Layers;
 /// contiguous block and lets the weight gradients of all steps be one GEMM each.
 /// </summary>
 /// <remarks>
-/// Forward: one GEMM projects the inputs of all steps, <c>A[T·B, G·H] = X · W_ihᵀ</c>; each step adds
-/// <c>h_{t-1} · W_hhᵀ</c> (one GEMM for all gates) and runs the cell's fused kernel, which writes h_t
-/// (and c_t) and, when training, the gate activations in place of the pre-activations.
-/// Backward walks the steps in reverse: the fused backward kernel turns the activations into the
-/// pre-activation gradients dA_t in place, and <c>dh_{t-1} += dA_t · W_hh</c> is the only per-step GEMM.
-/// After the loop: <c>dW_ih += dAᵀ · X</c>, <c>dW_hh += dAᵀ · H_prev</c>, <c>db = Σ_rows dA</c>,
-/// <c>dX (+)= dA · W_ih</c>.
+/// <para>
+/// Forward: <c>A[T·B, G·H] = X · W_ihᵀ</c> for all steps at once; each step adds <c>h_{t-1} · W_hhᵀ</c> (one GEMM
+/// for all gates) and runs the cell's fused kernel, which writes h_t (and c_t) and, when training, the gate
+/// activations in place of the pre-activations. Backward walks the steps in reverse: the fused backward kernel
+/// turns the activations into the pre-activation gradients dA_t in place, and <c>dh_{t-1} += dA_t · W_hh</c>
+/// is the only per-step GEMM. After the loop: <c>dW_ih += dAᵀ · X</c>, <c>dW_hh += dAᵀ · H_prev</c>,
+/// <c>db = Σ_rows dA</c>, <c>dX = dA · W_ih</c>.
+/// </para>
 /// <para>
 /// States are kept in <c>T + 1</c> slots of B rows: forward, slot 0 holds the initial state and slot t + 1
 /// the state after step t; reversed, slot t holds the state after step t and slot T the initial state. Either
 /// way the previous states of all steps, in time order, are one contiguous block.
 /// </para>
 /// <para>
+/// Threads: each worker owns a block of hidden units (a multiple of 16) for the whole pass: it computes those
+/// units' columns of every gate's GEMMs and their fused kernels, so its slice of <c>W_hh</c> stays in its cache;
+/// the workers meet once per step (forward: before the next step reads all of h; backward: before the
+/// <c>dh</c> GEMM reads all of dA). After the loop, the weight-gradient GEMMs split by gate rows and the input
+/// gradient by time-batch rows. Every value is computed in the same order whatever the split (the GEMMs
+/// compute each element as one chain over k), so results are bitwise identical for any number of workers.
+/// </para>
+/// <para>
 /// Masked (padded) rows of a step keep the previous state: h and c are copied forward, and backward their
 /// gradient flows to the previous step unchanged while their gate gradients are zero.
 /// </para>
 /// </remarks>
-internal sealed class RecurrentScan
+internal sealed class RecurrentScan : IWorkerJob
 {
+    private const int UnitBlock = 16;
     private readonly CellKind _kind;
     private readonly Parameter _weightIh;
     private readonly Parameter _weightHh;
@@ -50,8 +61,19 @@ internal sealed class RecurrentScan
     private float[] _cells = [];
     private float[] _dh = [];
     private float[] _dc = [];
+    private float[] _inputGradient = [];
     private int _batch;
     private int _time;
+
+    // The arguments of the pass in progress, for the workers.
+    private bool _backward;
+    private float[] _x = [];
+    private byte[]? _mask;
+    private bool _training;
+    private float[]? _outputGradient;
+    private int _outputOffset;
+    private int _outputStride;
+    private bool _wantInputGradient;
 
     public RecurrentScan(CellKind kind, int inputSize, int hidden, bool reverse, Parameter weightIh, Parameter weightHh, Parameter? biasIh, Parameter? biasHh)
     {
@@ -96,27 +118,50 @@ internal sealed class RecurrentScan
     /// <summary>c after the last processed step (Lstm): [B, H].</summary>
     public ReadOnlySpan<float> FinalCell => _cells.AsSpan(Reverse ? 0 : _time * _batch * Hidden, _batch * Hidden);
 
-    /// <summary>dL/dh of the initial state after <see cref="Backward"/>: [B, H].</summary>
+    /// <summary>dL/dh of the initial state after a backward pass: [B, H].</summary>
     public ReadOnlySpan<float> InitialHiddenGradient => _dh.AsSpan(0, _batch * Hidden);
 
-    /// <summary>dL/dc of the initial state after <see cref="Backward"/> (Lstm): [B, H].</summary>
+    /// <summary>dL/dc of the initial state after a backward pass (Lstm): [B, H].</summary>
     public ReadOnlySpan<float> InitialCellGradient => _dc.AsSpan(0, _batch * Hidden);
 
-    /// <summary>Runs the layer direction over a whole sequence.</summary>
-    /// <param name="x">[T·B, I] inputs, time-major.</param>
+    /// <summary>dL/dX after a backward pass with an input gradient requested: [T·B, I].</summary>
+    public ReadOnlySpan<float> InputGradient => _inputGradient.AsSpan(0, _time * _batch * InputSize);
+
+    /// <summary>
+    /// How many workers a pass over [batch] sequences is worth: one per block of at least 32 hidden units, and one
+    /// in all when a step has too little work to repay a barrier (measured: below ~64k multiply-adds per step the
+    /// ~0.2 µs barrier and the smaller GEMMs cost more than the second core gains).
+    /// </summary>
+    public int WorkersFor(int batch, int available)
+    {
+        var multiplyAdds = (long)batch * Gates * Hidden * (Hidden + InputSize);
+        if (available <= 1 || multiplyAdds < 64 * 1024)
+        {
+            return 1;
+        }
+
+        return Math.Max(1, Math.Min(available, Hidden / (2 * UnitBlock)));
+    }
+
+    /// <summary>Prepares a forward pass (single-threaded); then run <see cref="Execute"/> on one or more workers.</summary>
+    /// <param name="x">[T·B, I] inputs, time-major (kept until the pass and any backward pass are done).</param>
     /// <param name="time">T.</param>
     /// <param name="batch">B.</param>
     /// <param name="h0">[B, H] initial hidden state, or empty for zeros.</param>
     /// <param name="c0">[B, H] initial cell state (Lstm), or empty for zeros.</param>
-    /// <param name="mask">[T·B] 1 where a step is real, 0 where it is padding; empty when every step is real.</param>
-    /// <param name="training">Keep what <see cref="Backward"/> needs.</param>
-    public void Forward(ReadOnlySpan<float> x, int time, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, ReadOnlySpan<byte> mask, bool training)
+    /// <param name="mask">[T·B] 1 where a step is real, 0 where it is padding; null when every step is real.</param>
+    /// <param name="training">Keep what <see cref="PrepareBackward"/> needs.</param>
+    public void PrepareForward(float[] x, int time, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, byte[]? mask, bool training)
     {
         var hidden = Hidden;
         var gh = Gates * hidden;
         var rows = time * batch;
         _time = time;
         _batch = batch;
+        _x = x;
+        _mask = mask;
+        _training = training;
+        _backward = false;
         RefreshWeights();
         Buffers.Grow(ref _gates, rows * gh);
         Buffers.Grow(ref _states, (time + 1) * batch * hidden);
@@ -130,187 +175,62 @@ internal sealed class RecurrentScan
             Buffers.Grow(ref _hiddenPart, rows * gh);
         }
 
-        var gates = _gates.AsSpan(0, rows * gh);
-        var states = _states.AsSpan(0, (time + 1) * batch * hidden);
-        var cells = HasCell ? _cells.AsSpan(0, (time + 1) * batch * hidden) : default;
-
-        // A[T·B, G·H] = X · W_ihᵀ for all steps at once.
-        Gemm.Multiply(x, InputSize, rows, _weightIhT, 0, gh, gates, gh, accumulate: false);
-
         var initialSlot = Reverse ? time : 0;
         var block = batch * hidden;
-        CopyOrClear(h0, states.Slice(initialSlot * block, block));
+        CopyOrClear(h0, _states.AsSpan(initialSlot * block, block));
         if (HasCell)
         {
-            CopyOrClear(c0, cells.Slice(initialSlot * block, block));
-        }
-
-        var width = UnitLoop.Best;
-        for (var s = 0; s < time; s++)
-        {
-            var t = Reverse ? time - 1 - s : s;
-            var prevSlot = Reverse ? t + 1 : t;
-            var slot = Reverse ? t : t + 1;
-            var hPrev = states.Slice(prevSlot * block, block);
-            var h = states.Slice(slot * block, block);
-            var stepGates = gates.Slice(t * batch * gh, batch * gh);
-            Span<float> stepHidden = default;
-            if (SplitsHiddenPart)
-            {
-                stepHidden = _hiddenPart.AsSpan(t * batch * gh, batch * gh);
-                Gemm.Multiply(hPrev, hidden, batch, _weightHhT, 0, gh, stepHidden, gh, accumulate: false);
-            }
-            else
-            {
-                Gemm.Multiply(hPrev, hidden, batch, _weightHhT, 0, gh, stepGates, gh, accumulate: true);
-            }
-
-            for (var b = 0; b < batch; b++)
-            {
-                var row = stepGates.Slice(b * gh, gh);
-                var hRow = h.Slice(b * hidden, hidden);
-                switch (_kind)
-                {
-                    case CellKind.Lstm:
-                        LstmGates.Forward(
-                            row, _bias, cells.Slice((prevSlot * block) + (b * hidden), hidden), cells.Slice((slot * block) + (b * hidden), hidden), hRow,
-                            hidden, 0, hidden, training, width);
-                        break;
-                    case CellKind.Gru:
-                        GruGates.Forward(
-                            row, stepHidden.Slice(b * gh, gh), _bias, _biasHidden, hPrev.Slice(b * hidden, hidden), hRow,
-                            hidden, 0, hidden, training, width);
-                        break;
-                    default:
-                        SimpleRnnGates.Forward(row, _bias, hRow, _kind == CellKind.RnnRelu, 0, hidden, width);
-                        break;
-                }
-            }
-
-            if (!mask.IsEmpty)
-            {
-                var stepMask = mask.Slice(t * batch, batch);
-                for (var b = 0; b < batch; b++)
-                {
-                    if (stepMask[b] == 0)
-                    {
-                        hPrev.Slice(b * hidden, hidden).CopyTo(h.Slice(b * hidden, hidden));
-                        if (HasCell)
-                        {
-                            cells.Slice((prevSlot * block) + (b * hidden), hidden).CopyTo(cells.Slice((slot * block) + (b * hidden), hidden));
-                        }
-                    }
-                }
-            }
+            CopyOrClear(c0, _cells.AsSpan(initialSlot * block, block));
         }
     }
 
     /// <summary>
-    /// Backpropagation through time over the sequence of the last training <see cref="Forward"/>; adds to
-    /// the parameter gradients.
+    /// Prepares backpropagation through time over the last training pass (single-threaded); then run
+    /// <see cref="Execute"/>. Adds to the parameter gradients.
     /// </summary>
-    /// <param name="x">[T·B, I] the inputs given to <see cref="Forward"/>.</param>
-    /// <param name="outputGradient">dL/dh_t from outside for every step, rows of <paramref name="outputStride"/> floats (time-major), or empty.</param>
+    /// <param name="outputGradient">dL/dh_t from outside for every step: rows of <paramref name="outputStride"/> floats (time-major) starting at <paramref name="outputOffset"/>, or null.</param>
+    /// <param name="outputOffset">Where this direction's units start in each row.</param>
     /// <param name="outputStride">Row length of <paramref name="outputGradient"/>.</param>
     /// <param name="finalHiddenGradient">[B, H] dL/dh of the final state, or empty.</param>
     /// <param name="finalCellGradient">[B, H] dL/dc of the final state (Lstm), or empty.</param>
-    /// <param name="mask">[T·B] as given to <see cref="Forward"/>.</param>
-    /// <param name="inputGradient">[T·B, I] dL/dX (out), or empty when not needed.</param>
-    /// <param name="accumulateInputGradient">Add to <paramref name="inputGradient"/> instead of overwriting it.</param>
-    public void Backward(
-        ReadOnlySpan<float> x, ReadOnlySpan<float> outputGradient, int outputStride, ReadOnlySpan<float> finalHiddenGradient, ReadOnlySpan<float> finalCellGradient,
-        ReadOnlySpan<byte> mask, Span<float> inputGradient, bool accumulateInputGradient)
+    /// <param name="inputGradient">Whether to compute dL/dX into <see cref="InputGradient"/>.</param>
+    public void PrepareBackward(float[]? outputGradient, int outputOffset, int outputStride, ReadOnlySpan<float> finalHiddenGradient, ReadOnlySpan<float> finalCellGradient, bool inputGradient)
     {
-        var hidden = Hidden;
-        var gh = Gates * hidden;
-        var time = _time;
-        var batch = _batch;
-        var rows = time * batch;
-        var block = batch * hidden;
+        var block = _batch * Hidden;
+        _backward = true;
+        _outputGradient = outputGradient;
+        _outputOffset = outputOffset;
+        _outputStride = outputStride;
+        _wantInputGradient = inputGradient;
         RefreshBackwardWeights();
         Buffers.Grow(ref _dh, block);
-        var dh = _dh.AsSpan(0, block);
-        CopyOrClear(finalHiddenGradient, dh);
-        Span<float> dc = default;
+        CopyOrClear(finalHiddenGradient, _dh.AsSpan(0, block));
         if (HasCell)
         {
             Buffers.Grow(ref _dc, block);
-            dc = _dc.AsSpan(0, block);
-            CopyOrClear(finalCellGradient, dc);
+            CopyOrClear(finalCellGradient, _dc.AsSpan(0, block));
         }
 
-        var gates = _gates.AsSpan(0, rows * gh);
-        var states = _states.AsSpan(0, (time + 1) * batch * hidden);
-        var cells = HasCell ? _cells.AsSpan(0, (time + 1) * batch * hidden) : default;
-        var width = UnitLoop.Best;
-        for (var s = time - 1; s >= 0; s--)
+        if (inputGradient)
         {
-            var t = Reverse ? time - 1 - s : s;
-            var prevSlot = Reverse ? t + 1 : t;
-            var slot = Reverse ? t : t + 1;
-            var stepGates = gates.Slice(t * batch * gh, batch * gh);
-            var stepHidden = SplitsHiddenPart ? _hiddenPart.AsSpan(t * batch * gh, batch * gh) : stepGates;
-            var stepMask = mask.IsEmpty ? default : mask.Slice(t * batch, batch);
-            for (var b = 0; b < batch; b++)
-            {
-                var row = stepGates.Slice(b * gh, gh);
-                if (!stepMask.IsEmpty && stepMask[b] == 0)
-                {
-                    // The state was carried over: its gradient passes to the previous step untouched.
-                    row.Clear();
-                    if (SplitsHiddenPart)
-                    {
-                        stepHidden.Slice(b * gh, gh).Clear();
-                    }
-
-                    continue;
-                }
-
-                var dOut = outputGradient.IsEmpty ? default : outputGradient.Slice(((t * batch) + b) * outputStride, hidden);
-                var dhRow = dh.Slice(b * hidden, hidden);
-                switch (_kind)
-                {
-                    case CellKind.Lstm:
-                        LstmGates.Backward(
-                            row, cells.Slice((slot * block) + (b * hidden), hidden), cells.Slice((prevSlot * block) + (b * hidden), hidden),
-                            dOut, dhRow, dc.Slice(b * hidden, hidden), hidden, 0, hidden, width);
-                        break;
-                    case CellKind.Gru:
-                        GruGates.Backward(
-                            row, stepHidden.Slice(b * gh, gh), states.Slice((prevSlot * block) + (b * hidden), hidden),
-                            dOut, dhRow, hidden, 0, hidden, width);
-                        break;
-                    default:
-                        SimpleRnnGates.Backward(row, states.Slice((slot * block) + (b * hidden), hidden), dOut, dhRow, _kind == CellKind.RnnRelu, 0, hidden, width);
-                        break;
-                }
-            }
-
-            // dh_{t-1} += dA_t · W_hh
-            Gemm.Multiply(stepHidden, gh, batch, _weightHhPlain, 0, hidden, dh, hidden, accumulate: true);
-        }
-
-        var hiddenGradients = SplitsHiddenPart ? _hiddenPart.AsSpan(0, rows * gh) : gates;
-        var previousStates = states.Slice(Reverse ? block : 0, rows * hidden);
-        Gemm.MultiplyAtB(gates, gh, x, InputSize, _weightIh.Grad, InputSize, gh, InputSize, rows, accumulate: true);
-        Gemm.MultiplyAtB(hiddenGradients, gh, previousStates, hidden, _weightHh.Grad, hidden, gh, hidden, rows, accumulate: true);
-        if (_biasIh is not null && _biasHh is not null)
-        {
-            AddColumnSums(gates, rows, gh, _biasIh.Grad);
-            AddColumnSums(hiddenGradients, rows, gh, _biasHh.Grad);
-        }
-
-        if (!inputGradient.IsEmpty)
-        {
-            Gemm.MultiplyAB(gates, gh, _weightIh.Data, InputSize, inputGradient, InputSize, rows, InputSize, gh, accumulateInputGradient);
+            Buffers.Grow(ref _inputGradient, _time * _batch * InputSize);
         }
     }
 
-    private static void AddColumnSums(ReadOnlySpan<float> matrix, int rows, int columns, Span<float> sums)
+    /// <summary>Worker <paramref name="worker"/>'s share of the prepared pass.</summary>
+    public void Execute(int worker, int workers)
     {
-        for (var r = 0; r < rows; r++)
+        var blocks = (Hidden + UnitBlock - 1) / UnitBlock;
+        var start = Math.Min(Hidden, blocks * worker / workers * UnitBlock);
+        var end = Math.Min(Hidden, blocks * (worker + 1) / workers * UnitBlock);
+        var pool = WorkerPool.Shared;
+        if (_backward)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(sums, matrix.Slice(r * columns, columns), sums);
+            BackwardUnits(start, end, worker, workers, pool);
+        }
+        else
+        {
+            ForwardUnits(start, end, workers, pool);
         }
     }
 
@@ -326,6 +246,213 @@ internal sealed class RecurrentScan
         }
     }
 
+    /// <summary>Columns [start, end) of each gate block of C = A · P (one call when they are all of them).</summary>
+    private void MultiplyGateColumns(ReadOnlySpan<float> a, int lda, int m, PackedMatrix p, Span<float> c, int start, int end, bool accumulate)
+    {
+        var gh = Gates * Hidden;
+        if (start == 0 && end == Hidden)
+        {
+            Gemm.Multiply(a, lda, m, p, 0, gh, c, gh, accumulate);
+            return;
+        }
+
+        for (var g = 0; g < Gates; g++)
+        {
+            Gemm.Multiply(a, lda, m, p, (g * Hidden) + start, (g * Hidden) + end, c, gh, accumulate);
+        }
+    }
+
+    private void ForwardUnits(int start, int end, int workers, WorkerPool pool)
+    {
+        var hidden = Hidden;
+        var gh = Gates * hidden;
+        var time = _time;
+        var batch = _batch;
+        var rows = time * batch;
+        var block = batch * hidden;
+        var gates = _gates.AsSpan(0, rows * gh);
+        var states = _states.AsSpan(0, (time + 1) * block);
+        var cells = HasCell ? _cells.AsSpan(0, (time + 1) * block) : default;
+        var mask = _mask;
+        var width = UnitLoop.Best;
+
+        // A[T·B, G·H] = X · W_ihᵀ for all steps at once, this worker's columns.
+        if (start < end)
+        {
+            MultiplyGateColumns(_x.AsSpan(0, rows * InputSize), InputSize, rows, _weightIhT, gates, start, end, accumulate: false);
+        }
+
+        for (var s = 0; s < time; s++)
+        {
+            var t = Reverse ? time - 1 - s : s;
+            var prevSlot = Reverse ? t + 1 : t;
+            var slot = Reverse ? t : t + 1;
+            var hPrev = states.Slice(prevSlot * block, block);
+            var h = states.Slice(slot * block, block);
+            var stepGates = gates.Slice(t * batch * gh, batch * gh);
+            Span<float> stepHidden = default;
+            if (start < end)
+            {
+                if (SplitsHiddenPart)
+                {
+                    stepHidden = _hiddenPart.AsSpan(t * batch * gh, batch * gh);
+                    MultiplyGateColumns(hPrev, hidden, batch, _weightHhT, stepHidden, start, end, accumulate: false);
+                }
+                else
+                {
+                    MultiplyGateColumns(hPrev, hidden, batch, _weightHhT, stepGates, start, end, accumulate: true);
+                }
+
+                for (var b = 0; b < batch; b++)
+                {
+                    var row = stepGates.Slice(b * gh, gh);
+                    var hRow = h.Slice(b * hidden, hidden);
+                    switch (_kind)
+                    {
+                        case CellKind.Lstm:
+                            LstmGates.Forward(
+                                row, _bias, cells.Slice((prevSlot * block) + (b * hidden), hidden), cells.Slice((slot * block) + (b * hidden), hidden), hRow,
+                                hidden, start, end, _training, width);
+                            break;
+                        case CellKind.Gru:
+                            GruGates.Forward(
+                                row, stepHidden.Slice(b * gh, gh), _bias, _biasHidden, hPrev.Slice(b * hidden, hidden), hRow,
+                                hidden, start, end, _training, width);
+                            break;
+                        default:
+                            SimpleRnnGates.Forward(row, _bias, hRow, _kind == CellKind.RnnRelu, start, end, width);
+                            break;
+                    }
+                }
+
+                if (mask is not null)
+                {
+                    for (var b = 0; b < batch; b++)
+                    {
+                        if (mask[(t * batch) + b] == 0)
+                        {
+                            var units = (b * hidden) + start;
+                            hPrev.Slice(units, end - start).CopyTo(h.Slice(units, end - start));
+                            if (HasCell)
+                            {
+                                cells.Slice((prevSlot * block) + units, end - start).CopyTo(cells.Slice((slot * block) + units, end - start));
+                            }
+                        }
+                    }
+                }
+            }
+
+            // The next step's GEMM reads every unit of h_t.
+            pool.Barrier(workers);
+        }
+    }
+
+    private void BackwardUnits(int start, int end, int worker, int workers, WorkerPool pool)
+    {
+        var hidden = Hidden;
+        var gh = Gates * hidden;
+        var time = _time;
+        var batch = _batch;
+        var rows = time * batch;
+        var block = batch * hidden;
+        var gates = _gates.AsSpan(0, rows * gh);
+        var states = _states.AsSpan(0, (time + 1) * block);
+        var cells = HasCell ? _cells.AsSpan(0, (time + 1) * block) : default;
+        var dh = _dh.AsSpan(0, block);
+        var dc = HasCell ? _dc.AsSpan(0, block) : default;
+        var hiddenGradients = SplitsHiddenPart ? _hiddenPart.AsSpan(0, rows * gh) : gates;
+        var mask = _mask;
+        var outputGradient = _outputGradient;
+        var width = UnitLoop.Best;
+        for (var s = time - 1; s >= 0; s--)
+        {
+            var t = Reverse ? time - 1 - s : s;
+            var prevSlot = Reverse ? t + 1 : t;
+            var slot = Reverse ? t : t + 1;
+            var stepGates = gates.Slice(t * batch * gh, batch * gh);
+            var stepHidden = hiddenGradients.Slice(t * batch * gh, batch * gh);
+            for (var b = 0; b < batch && start < end; b++)
+            {
+                var row = stepGates.Slice(b * gh, gh);
+                if (mask is not null && mask[(t * batch) + b] == 0)
+                {
+                    // The state was carried over: its gradient passes to the previous step untouched.
+                    for (var g = 0; g < Gates; g++)
+                    {
+                        row.Slice((g * hidden) + start, end - start).Clear();
+                        if (SplitsHiddenPart)
+                        {
+                            stepHidden.Slice((b * gh) + (g * hidden) + start, end - start).Clear();
+                        }
+                    }
+
+                    continue;
+                }
+
+                var dOut = outputGradient is null ? default : outputGradient.AsSpan((((t * batch) + b) * _outputStride) + _outputOffset, hidden);
+                var dhRow = dh.Slice(b * hidden, hidden);
+                switch (_kind)
+                {
+                    case CellKind.Lstm:
+                        LstmGates.Backward(
+                            row, cells.Slice((slot * block) + (b * hidden), hidden), cells.Slice((prevSlot * block) + (b * hidden), hidden),
+                            dOut, dhRow, dc.Slice(b * hidden, hidden), hidden, start, end, width);
+                        break;
+                    case CellKind.Gru:
+                        GruGates.Backward(
+                            row, stepHidden.Slice(b * gh, gh), states.Slice((prevSlot * block) + (b * hidden), hidden),
+                            dOut, dhRow, hidden, start, end, width);
+                        break;
+                    default:
+                        SimpleRnnGates.Backward(row, states.Slice((slot * block) + (b * hidden), hidden), dOut, dhRow, _kind == CellKind.RnnRelu, start, end, width);
+                        break;
+                }
+            }
+
+            // dh_{t-1} += dA_t · W_hh reads every gate column of dA_t.
+            pool.Barrier(workers);
+            if (start < end)
+            {
+                Gemm.Multiply(stepHidden, gh, batch, _weightHhPlain, start, end, dh, hidden, accumulate: true);
+            }
+        }
+
+        // The weight gradients: this worker's gate rows of dW, summing over all T·B rows in order.
+        var previousStates = states.Slice(Reverse ? block : 0, rows * hidden);
+        for (var g = 0; g < Gates && start < end; g++)
+        {
+            var first = (g * hidden) + start;
+            var count = end - start;
+            Gemm.MultiplyAtB(gates[first..], gh, _x.AsSpan(0, rows * InputSize), InputSize, _weightIh.Grad.AsSpan(first * InputSize, count * InputSize), InputSize, count, InputSize, rows, accumulate: true);
+            Gemm.MultiplyAtB(hiddenGradients[first..], gh, previousStates, hidden, _weightHh.Grad.AsSpan(first * hidden, count * hidden), hidden, count, hidden, rows, accumulate: true);
+            if (_biasIh is not null && _biasHh is not null)
+            {
+                AddColumnSums(gates, rows, gh, first, count, _biasIh.Grad);
+                AddColumnSums(hiddenGradients, rows, gh, first, count, _biasHh.Grad);
+            }
+        }
+
+        if (_wantInputGradient)
+        {
+            // dX = dA · W_ih needs every column of dA: wait for all workers, then split the rows.
+            pool.Barrier(workers);
+            var rowStart = rows * worker / workers;
+            var rowEnd = rows * (worker + 1) / workers;
+            Gemm.MultiplyAB(
+                gates.Slice(rowStart * gh, (rowEnd - rowStart) * gh), gh, _weightIh.Data, InputSize,
+                _inputGradient.AsSpan(rowStart * InputSize, (rowEnd - rowStart) * InputSize), InputSize, rowEnd - rowStart, InputSize, gh, accumulate: false);
+        }
+    }
+
+    /// <summary>sums[first..first+count) += Σ over rows of matrix[row, first..first+count), row by row in order.</summary>
+    private static void AddColumnSums(ReadOnlySpan<float> matrix, int rows, int columns, int first, int count, Span<float> sums)
+    {
+        var target = sums.Slice(first, count);
+        for (var r = 0; r < rows; r++)
+        {
+            TensorPrimitives.Add(target, matrix.Slice((r * columns) + first, count), target);
+        }
+    }
 
     private void RefreshWeights()
     {
@@ -357,7 +484,7 @@ internal sealed class RecurrentScan
                 }
                 else
                 {
-                    System.Numerics.Tensors.TensorPrimitives.Add(_biasIh.Data, _biasHh.Data, _bias);
+                    TensorPrimitives.Add(_biasIh.Data, _biasHh.Data, _bias);
                 }
             }
 
