@@ -60,6 +60,18 @@ public sealed class OnnxExportFailureTests : IDisposable
     }
 
     [Fact]
+    public void Export_ThrowsNotSupported_NamingALayerKindWithoutAnExport()
+    {
+        var model = new Sequential([new Gru(3, returnSequences: true, inputShape: (null, 2)), new Doubling(), new Dense(1)], seed: 10);
+        using var stream = new MemoryStream();
+
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(model, stream));
+
+        Assert.Contains("'doubling' (Doubling)", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, stream.Length);
+    }
+
+    [Fact]
     public void Export_ThrowsInvalidOperation_WhenTheModelIsNotBuilt()
     {
         var model = new Sequential(new Lstm(4), new Dense(1));
@@ -145,6 +157,28 @@ public sealed class OnnxExportFailureTests : IDisposable
 
         Assert.Equal(first.ToArray(), second.ToArray());
         Assert.Equal(weights, model.GetWeights());
+    }
+
+    /// <summary>A layer kind the exporter does not know: y = 2x.</summary>
+    private sealed class Doubling() : Layer(null, "doubling", null, 0)
+    {
+        internal override void ForwardCore(System.Numerics.Tensors.Tensor<float> input, System.Numerics.Tensors.Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
+            => System.Numerics.Tensors.TensorPrimitives.Multiply(TestUtil.Span(input), 2f, TestUtil.Span(output));
+
+        internal override void BackwardCore(System.Numerics.Tensors.Tensor<float> outputGradient, System.Numerics.Tensors.Tensor<float>? inputGradient)
+            => throw new NotSupportedException();
+
+        internal override int[] CheckBackward(System.Numerics.Tensors.Tensor<float> outputGradient) => throw new NotSupportedException();
+
+        private protected override void ValidateInputShape(ReadOnlySpan<int> inputShape)
+        {
+        }
+
+        private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random)
+        {
+        }
+
+        private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
     }
 
     /// <summary>Passes writes through until <c>failAfter</c> bytes, then throws, as a full disk would.</summary>

@@ -89,7 +89,7 @@ internal static class RecurrentConverter
     }
 
     /// <summary>PyTorch's gate blocks in ONNX's order: ONNX block j is PyTorch block <c>order[j]</c>.</summary>
-    internal static int[] GateOrder(CellKind kind) => kind switch
+    private static int[] GateOrder(CellKind kind) => kind switch
     {
         CellKind.Lstm => [0, 3, 1, 2],
         CellKind.Gru => [1, 0, 2],
