@@ -74,7 +74,7 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>A scalar int64 or float constant.</summary>
+    /// <summary>A scalar float constant.</summary>
     public string Scalar(string name, float value)
     {
         var unique = Unique(name);

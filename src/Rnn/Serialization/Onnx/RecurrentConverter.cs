@@ -33,10 +33,11 @@ internal static class RecurrentConverter
         var directions = layer.Directions;
         var x = builder.Node("Transpose", prefix, [input], AttributeProto.Ints("perm", 1, 0, 2));
 
-        // With a mask, the operators need the real steps first: a layer that sees its padding at the start
-        // (pre-padding, or post-padding read backwards) moves the real steps to the front (full reverse, then
-        // reverse the first n steps back) and its output back afterwards (the inverse: the same two in the
-        // opposite order), so padding steps output zeros where this library's layers do.
+        // With a mask, the operators need the real steps first (sequence_lens = n means "steps 0..n-1"). A
+        // layer that sees its padding at the start (pre-padding, or post-padding read backwards) moves the
+        // real steps to the front — full reverse, then ReverseSequence reverses the first n steps back — and
+        // its output sequence back afterwards (the same two in the opposite order), so padding steps output
+        // zeros where this library's layers do. Go-backwards's own full reverse and the first one cancel.
         var seesLeftPadding = mask is not null && ((padding == Padding.Pre) != layer.GoBackwards);
         if (layer.GoBackwards != seesLeftPadding)
         {
