@@ -1,0 +1,183 @@
+using Rnn.Data;
+using Rnn.Layers;
+
+namespace Rnn.Serialization.Onnx;
+
+/// <summary>
+/// Turns an <see cref="Lstm"/>, <see cref="Gru"/> or <see cref="SimpleRnn"/> into ONNX <c>LSTM</c>, <c>GRU</c>
+/// or <c>RNN</c> nodes, one per stacked layer.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Weights: ONNX's <c>W</c> [D, G·H, in], <c>R</c> [D, G·H, H] and <c>B</c> [D, 2·G·H] stack the directions
+/// (forward, then reverse) of PyTorch's <c>weight_ih_l{k}{s}</c>, <c>weight_hh_l{k}{s}</c> and
+/// <c>[bias_ih_l{k}{s}, bias_hh_l{k}{s}]</c>, with the gate blocks reordered from PyTorch's to ONNX's:
+/// LSTM i, f, g, o → i, o, f, c; GRU r, z, n → z, r, h, with <c>linear_before_reset = 1</c>, which is
+/// PyTorch's n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). Without biases, <c>B</c> is left out (zero).
+/// </para>
+/// <para>
+/// Layout: ONNX Runtime rejects <c>layout = 1</c> (batch-major) for these operators, so the input is
+/// transposed to time-major [T, B, F] once per layer, and the output back to [B, T, D·H] (or [B, D·H]
+/// from <c>Y_h</c> when the layer returns only its last step).
+/// </para>
+/// <para>
+/// Go-backwards: the layer runs on the time-reversed input (<c>Slice</c> with step −1) and its output
+/// sequence stays in that order. Masks: see <see cref="OnnxExportOptions.Padding"/>.
+/// </para>
+/// </remarks>
+internal static class RecurrentConverter
+{
+    public static string Convert(OnnxGraphBuilder builder, Recurrent layer, string input, MaskLengths? mask, Padding? padding)
+    {
+        var prefix = layer.Name;
+        var directions = layer.Directions;
+        var x = builder.Node("Transpose", prefix, [input], AttributeProto.Ints("perm", 1, 0, 2));
+
+        // With a mask, the operators need the real steps first (sequence_lens = n means "steps 0..n-1"). A
+        // layer that sees its padding at the start (pre-padding, or post-padding read backwards) moves the
+        // real steps to the front — full reverse, then ReverseSequence reverses the first n steps back — and
+        // its output sequence back afterwards (the same two in the opposite order), so padding steps output
+        // zeros where this library's layers do. Go-backwards's own full reverse and the first one cancel.
+        var seesLeftPadding = mask is not null && ((padding == Padding.Pre) != layer.GoBackwards);
+        if (layer.GoBackwards != seesLeftPadding)
+        {
+            x = ReverseTime(builder, prefix, x);
+        }
+
+        if (seesLeftPadding)
+        {
+            x = ReverseSequence(builder, prefix, x, mask!);
+        }
+
+        string? lastHidden = null;
+        for (var k = 0; k < layer.NumLayers; k++)
+        {
+            var last = k == layer.NumLayers - 1;
+            var wantSequence = !last || layer.ReturnSequences;
+            var outputs = builder.Node(
+                OperatorName(layer.Kind),
+                k == 0 ? prefix : $"{prefix}/l{k}",
+                [x, .. Weights(builder, layer, k), mask?.Int32 ?? string.Empty],
+                [wantSequence ? "Y" : null, last && !layer.ReturnSequences ? "Y_h" : null],
+                Attributes(layer));
+            if (wantSequence)
+            {
+                // Y [T, D, B, H] → [T, B, D·H].
+                x = directions == 1
+                    ? builder.Node("Squeeze", prefix, [outputs[0], builder.Int64s(1)])
+                    : builder.Node("Reshape", prefix, [builder.Node("Transpose", prefix, [outputs[0]], AttributeProto.Ints("perm", 0, 2, 1, 3)), builder.Int64s(0, 0, -1)]);
+            }
+            else
+            {
+                lastHidden = outputs[1];
+            }
+        }
+
+        if (!layer.ReturnSequences)
+        {
+            // Y_h [D, B, H] → [B, D·H].
+            return directions == 1
+                ? builder.Node("Squeeze", prefix, [lastHidden!, builder.Int64s(0)])
+                : builder.Node("Reshape", prefix, [builder.Node("Transpose", prefix, [lastHidden!], AttributeProto.Ints("perm", 1, 0, 2)), builder.Int64s(0, -1)]);
+        }
+
+        if (seesLeftPadding)
+        {
+            x = ReverseTime(builder, prefix, ReverseSequence(builder, prefix, x, mask!));
+        }
+
+        return builder.Node("Transpose", prefix, [x], AttributeProto.Ints("perm", 1, 0, 2));
+    }
+
+    /// <summary>PyTorch's gate blocks in ONNX's order: ONNX block j is PyTorch block <c>order[j]</c>.</summary>
+    private static int[] GateOrder(CellKind kind) => kind switch
+    {
+        CellKind.Lstm => [0, 3, 1, 2],
+        CellKind.Gru => [1, 0, 2],
+        _ => [0],
+    };
+
+    private static string OperatorName(CellKind kind) => kind switch
+    {
+        CellKind.Lstm => "LSTM",
+        CellKind.Gru => "GRU",
+        _ => "RNN",
+    };
+
+    private static AttributeProto[] Attributes(Recurrent layer)
+    {
+        List<AttributeProto> attributes =
+        [
+            AttributeProto.Int("hidden_size", layer.Units),
+            AttributeProto.String("direction", layer.Bidirectional ? "bidirectional" : "forward"),
+        ];
+        switch (layer.Kind)
+        {
+            case CellKind.Gru:
+                attributes.Add(AttributeProto.Int("linear_before_reset", 1));
+                break;
+            case CellKind.RnnRelu:
+                attributes.Add(AttributeProto.Strings("activations", [.. Enumerable.Repeat("Relu", layer.Directions)]));
+                break;
+            case CellKind.RnnTanh:
+                attributes.Add(AttributeProto.Strings("activations", [.. Enumerable.Repeat("Tanh", layer.Directions)]));
+                break;
+            default:
+                break;
+        }
+
+        return [.. attributes];
+    }
+
+    /// <summary>The W, R and B inputs of stacked layer <paramref name="k"/> (B empty when the layer has no bias).</summary>
+    private static string[] Weights(OnnxGraphBuilder builder, Recurrent layer, int k)
+    {
+        var order = GateOrder(layer.Kind);
+        var hidden = layer.Units;
+        var gates = order.Length;
+        var directions = layer.Directions;
+        var inputSize = k == 0 ? layer.InputFeatures : hidden * directions;
+        var w = new float[directions * gates * hidden * inputSize];
+        var r = new float[directions * gates * hidden * hidden];
+        var b = layer.UseBias ? new float[directions * 2 * gates * hidden] : null;
+        for (var d = 0; d < directions; d++)
+        {
+            var suffix = $"_l{k}{(d == 1 ? "_reverse" : string.Empty)}";
+            var wBlock = gates * hidden * inputSize;
+            var rBlock = gates * hidden * hidden;
+            Reorder(layer.GetParameter("weight_ih" + suffix).Data, order, hidden * inputSize, w.AsSpan(d * wBlock, wBlock));
+            Reorder(layer.GetParameter("weight_hh" + suffix).Data, order, hidden * hidden, r.AsSpan(d * rBlock, rBlock));
+            if (b is not null)
+            {
+                var bBlock = 2 * gates * hidden;
+                Reorder(layer.GetParameter("bias_ih" + suffix).Data, order, hidden, b.AsSpan(d * bBlock, gates * hidden));
+                Reorder(layer.GetParameter("bias_hh" + suffix).Data, order, hidden, b.AsSpan((d * bBlock) + (gates * hidden), gates * hidden));
+            }
+        }
+
+        var name = $"{layer.Name}.l{k}";
+        return
+        [
+            builder.Float($"{name}.W", [directions, gates * hidden, inputSize], w),
+            builder.Float($"{name}.R", [directions, gates * hidden, hidden], r),
+            b is null ? string.Empty : builder.Float($"{name}.B", [directions, 2 * gates * hidden], b),
+        ];
+    }
+
+    /// <summary>Copies gate blocks of <paramref name="block"/> values each, ONNX block j from PyTorch block order[j].</summary>
+    private static void Reorder(ReadOnlySpan<float> source, int[] order, int block, Span<float> destination)
+    {
+        for (var j = 0; j < order.Length; j++)
+        {
+            source.Slice(order[j] * block, block).CopyTo(destination.Slice(j * block, block));
+        }
+    }
+
+    /// <summary>Reverses axis 0 (time) of a time-major tensor.</summary>
+    private static string ReverseTime(OnnxGraphBuilder builder, string prefix, string x)
+        => builder.Node("Slice", prefix, [x, builder.Int64s(-1), builder.Int64s(long.MinValue), builder.Int64s(0), builder.Int64s(-1)]);
+
+    /// <summary>Reverses the first n steps of each sequence of a time-major tensor, n its real-step count.</summary>
+    private static string ReverseSequence(OnnxGraphBuilder builder, string prefix, string x, MaskLengths mask)
+        => builder.Node("ReverseSequence", prefix, [x, mask.Int64], AttributeProto.Int("batch_axis", 1), AttributeProto.Int("time_axis", 0));
+}
