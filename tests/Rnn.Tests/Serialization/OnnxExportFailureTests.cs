@@ -174,7 +174,9 @@ public sealed class OnnxExportFailureTests : IDisposable
         {
         }
 
-        private protected override void BuildCore(ReadOnlySpan<int> inputShape, Random random)
+        internal override Dictionary<string, string> GetConfig() => [];
+
+        private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random)
         {
         }
 
