@@ -240,6 +240,9 @@ public abstract class Layer
     /// <returns>Whether a mask was written.</returns>
     internal virtual bool ComputeMask(Tensor<float> input, Span<byte> mask) => false;
 
+    /// <summary>Whether the output's time axis runs backwards relative to the input's (so a mask passed on must be reversed too).</summary>
+    internal virtual bool ReversesTime => false;
+
     /// <summary>Whether a mask on the input still applies to this layer's output (it keeps the time axis).</summary>
     /// <param name="outputRank">Rank of the output, batch included.</param>
     /// <returns>True when the mask passes on.</returns>

@@ -259,6 +259,8 @@ public abstract class Recurrent : Layer
 
     internal override bool PropagatesMask(int outputRank) => ReturnSequences;
 
+    internal override bool ReversesTime => GoBackwards && ReturnSequences;
+
     /// <summary>
     /// The forward pass on validated arguments, writing the output (and final states when their spans are not
     /// empty) into the given spans.

@@ -127,6 +127,23 @@ internal sealed class ExecutionPlan
             {
                 masked = false;
             }
+            else if (masked && layer.ReversesTime)
+            {
+                // A go-backwards layer's output runs backwards in time: its mask does too.
+                var batch = (int)output.Lengths[0];
+                var time = (int)output.Lengths[1];
+                var source = _masks[_current];
+                var target = _masks[next];
+                for (var b = 0; b < batch; b++)
+                {
+                    for (var t = 0; t < time; t++)
+                    {
+                        target[(b * time) + t] = source[(b * time) + time - 1 - t];
+                    }
+                }
+
+                _current = next;
+            }
 
             current = output;
         }

@@ -347,4 +347,42 @@ public class SequentialTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Predict_AfterAGoBackwardsLayer_PassesTheMaskReversedWithItsReversedOutput()
+    {
+        var model = new Sequential(
+            [new Masking(inputShape: (null, 2)), new Gru(5, returnSequences: true, goBackwards: true), new Lstm(4, returnSequences: true)], seed: 6);
+        var (x, _) = MeanData(3, time: 6);
+        int[] lengths = [6, 2, 4];
+        var mask = new bool[3 * 6];
+        for (var b = 0; b < 3; b++)
+        {
+            for (var t = 0; t < 6; t++)
+            {
+                mask[(b * 6) + t] = t < lengths[b];
+                if (t >= lengths[b])
+                {
+                    TestUtil.Span(x).Slice(((b * 6) + t) * 2, 2).Clear();
+                }
+            }
+        }
+
+        // By hand: the Gru runs on the reversed sequence and mask and returns its outputs in that order, so the
+        // Lstm after it must see the reversed mask.
+        var reversed = new bool[mask.Length];
+        for (var b = 0; b < 3; b++)
+        {
+            for (var t = 0; t < 6; t++)
+            {
+                reversed[(b * 6) + t] = mask[(b * 6) + 5 - t];
+            }
+        }
+
+        var gru = (Recurrent)model.Layers[1];
+        var lstm = (Recurrent)model.Layers[2];
+        var middle = gru.Forward(x, null, null, Tensor.Create(mask, [3, 6])).Output;
+        var expected = lstm.Forward(middle, null, null, Tensor.Create(reversed, [3, 6])).Output;
+        Assert.Equal(TestUtil.Span(expected).ToArray(), TestUtil.Span(model.Predict(x)).ToArray());
+    }
 }

@@ -28,6 +28,10 @@ internal static class SequentialConverter
         var hasTime = inputDims.Length > 1 && inputDims[1].Param == "time";
         var value = options.InputName;
         MaskLengths? mask = null;
+
+        // Where the padding lies in the current value: a go-backwards layer that returns sequences emits them in
+        // reversed order (with the reversed mask), which moves the padding to the other end.
+        var padding = options.Padding;
         foreach (var layer in model.Layers)
         {
             var outputShape = layer.ComputeOutputShape(shape);
@@ -61,14 +65,19 @@ internal static class SequentialConverter
                     value = Activate(builder, activation.Activation, layer.Name, value);
                     break;
                 case Recurrent recurrent:
-                    if (mask is not null && options.Padding is null)
+                    if (mask is not null && padding is null)
                     {
                         throw new NotSupportedException(
                             $"Layer '{layer.Name}' reads the mask of '{mask.Producer}', which ONNX's recurrent operators can only honour as per-sequence lengths, so the exporter must know where the padding lies: set OnnxExportOptions.Padding to Padding.Post (padding after each sequence) or Padding.Pre (before it), as the batches are padded.");
                     }
 
-                    value = RecurrentConverter.Convert(builder, recurrent, value, mask, options.Padding);
+                    value = RecurrentConverter.Convert(builder, recurrent, value, mask, padding);
                     hasTime &= recurrent.ReturnSequences;
+                    if (mask is not null && recurrent.ReversesTime)
+                    {
+                        padding = padding == Data.Padding.Pre ? Data.Padding.Post : Data.Padding.Pre;
+                    }
+
                     break;
                 default:
                     throw new NotSupportedException($"Layer '{layer.Name}' ({layer.GetType().Name}) has no ONNX export.");
