@@ -59,6 +59,7 @@ foreach (var c in OptimizerCase.All())
 }
 
 PackedGolden.WriteAll(fixtures);
+InteropGolden.WriteAll(fixtures);
 
 return 0;
 
