@@ -58,6 +58,9 @@ foreach (var c in OptimizerCase.All())
         $"optim/{c.Name,-38} |torch.optim - float64 reference| / max(1, |reference|) <= {referenceError:E1}; PyBridge reads it back identically"));
 }
 
+PackedGolden.WriteAll(fixtures);
+InteropGolden.WriteAll(fixtures);
+
 return 0;
 
 static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
