@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -16,34 +17,40 @@ namespace Rnn.Kernels;
 /// </summary>
 internal static class GruGates
 {
-    /// <summary>One step forward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
-    /// <param name="inputPart">[3H] W_ih x_t (in); r, z, n (out) when <paramref name="storeActivations"/>.</param>
-    /// <param name="hiddenPart">[3H] W_hh h_{t-1} (in); its n block becomes u_n + b_hn (out) when <paramref name="storeActivations"/>.</param>
+    /// <summary>One step forward for units [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="rows"/> batch rows.</summary>
+    /// <param name="inputPart">[rows, 3H] W_ih x_t (in); r, z, n (out) when <paramref name="storeActivations"/>.</param>
+    /// <param name="hiddenPart">[rows, 3H] W_hh h_{t-1} (in); its n block becomes u_n + b_hn (out) when <paramref name="storeActivations"/>.</param>
     /// <param name="inputBias">[3H] b_ih.</param>
     /// <param name="hiddenBias">[3H] b_hh.</param>
-    /// <param name="hPrev">[H] h_{t-1}.</param>
-    /// <param name="h">[H] h_t (out).</param>
+    /// <param name="hPrev">[rows, H] h_{t-1}.</param>
+    /// <param name="h">[rows, H] h_t (out).</param>
+    /// <param name="rows">Batch rows.</param>
     /// <param name="hidden">H.</param>
     /// <param name="start">First unit.</param>
     /// <param name="end">One past the last unit.</param>
     /// <param name="storeActivations">Whether backward will need the activations.</param>
     /// <param name="width">Widest SIMD width to use.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(
         Span<float> inputPart, Span<float> hiddenPart, ReadOnlySpan<float> inputBias, ReadOnlySpan<float> hiddenBias,
-        ReadOnlySpan<float> hPrev, Span<float> h, int hidden, int start, int end, bool storeActivations, SimdWidth width)
+        ReadOnlySpan<float> hPrev, Span<float> h, int rows, int hidden, int start, int end, bool storeActivations, SimdWidth width)
     {
+        Debug.Assert(inputPart.Length >= rows * 3 * hidden && hiddenPart.Length >= rows * 3 * hidden && hPrev.Length >= rows * hidden && h.Length >= rows * hidden);
         var kernel = new ForwardKernel
         {
-            X = ref MemoryMarshal.GetReference(inputPart),
-            U = ref MemoryMarshal.GetReference(hiddenPart),
             BiasX = ref MemoryMarshal.GetReference(inputBias),
             BiasU = ref MemoryMarshal.GetReference(hiddenBias),
-            HPrev = ref MemoryMarshal.GetReference(hPrev),
-            H = ref MemoryMarshal.GetReference(h),
             Hidden = hidden,
             Store = storeActivations,
         };
-        UnitLoop.Run(ref kernel, start, end, width);
+        for (var b = 0; b < rows; b++)
+        {
+            kernel.X = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputPart), b * 3 * hidden);
+            kernel.U = ref Unsafe.Add(ref MemoryMarshal.GetReference(hiddenPart), b * 3 * hidden);
+            kernel.HPrev = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrev), b * hidden);
+            kernel.H = ref Unsafe.Add(ref MemoryMarshal.GetReference(h), b * hidden);
+            UnitLoop.Run(ref kernel, start, end, width);
+        }
     }
 
     /// <summary>One step backward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
@@ -56,6 +63,7 @@ internal static class GruGates
     /// <param name="start">First unit.</param>
     /// <param name="end">One past the last unit.</param>
     /// <param name="width">Widest SIMD width to use.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(
         Span<float> inputPart, Span<float> hiddenPart, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> outputGradient,
         Span<float> dh, int hidden, int start, int end, SimdWidth width)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -14,37 +15,43 @@ namespace Rnn.Kernels;
 /// </summary>
 internal static class LstmGates
 {
-    /// <summary>One step forward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
-    /// <param name="gates">[4H] pre-activations a (in); the activations i, f, g, o (out) when <paramref name="storeActivations"/>.</param>
+    /// <summary>One step forward for units [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="rows"/> batch rows.</summary>
+    /// <param name="gates">[rows, 4H] pre-activations a (in); the activations i, f, g, o (out) when <paramref name="storeActivations"/>.</param>
     /// <param name="bias">[4H] b_ih + b_hh.</param>
-    /// <param name="cPrev">[H] c at the previous step.</param>
-    /// <param name="c">[H] c at this step (out).</param>
-    /// <param name="h">[H] h at this step (out).</param>
+    /// <param name="cPrev">[rows, H] c at the previous step.</param>
+    /// <param name="c">[rows, H] c at this step (out).</param>
+    /// <param name="h">[rows, H] h at this step (out).</param>
+    /// <param name="rows">Batch rows.</param>
     /// <param name="hidden">H.</param>
     /// <param name="start">First unit.</param>
     /// <param name="end">One past the last unit.</param>
     /// <param name="storeActivations">Whether backward will need the activations.</param>
     /// <param name="width">Widest SIMD width to use.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(
         Span<float> gates, ReadOnlySpan<float> bias, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h,
-        int hidden, int start, int end, bool storeActivations, SimdWidth width)
+        int rows, int hidden, int start, int end, bool storeActivations, SimdWidth width)
     {
+        Debug.Assert(gates.Length >= rows * 4 * hidden && cPrev.Length >= rows * hidden && c.Length >= rows * hidden && h.Length >= rows * hidden);
         var kernel = new ForwardKernel
         {
-            Gates = ref MemoryMarshal.GetReference(gates),
             Bias = ref MemoryMarshal.GetReference(bias),
-            CPrev = ref MemoryMarshal.GetReference(cPrev),
-            C = ref MemoryMarshal.GetReference(c),
-            H = ref MemoryMarshal.GetReference(h),
             Hidden = hidden,
             Store = storeActivations,
         };
-        UnitLoop.Run(ref kernel, start, end, width);
+        for (var b = 0; b < rows; b++)
+        {
+            kernel.Gates = ref Unsafe.Add(ref MemoryMarshal.GetReference(gates), b * 4 * hidden);
+            kernel.CPrev = ref Unsafe.Add(ref MemoryMarshal.GetReference(cPrev), b * hidden);
+            kernel.C = ref Unsafe.Add(ref MemoryMarshal.GetReference(c), b * hidden);
+            kernel.H = ref Unsafe.Add(ref MemoryMarshal.GetReference(h), b * hidden);
+            UnitLoop.Run(ref kernel, start, end, width);
+        }
     }
 
     /// <summary>
-    /// One step backward for units [<paramref name="start"/>, <paramref name="end"/>): from the gradient
-    /// reaching h_t and c_t to the gradients of the pre-activations and of c_{t-1}.
+    /// One step backward for units [<paramref name="start"/>, <paramref name="end"/>) of one batch row: from
+    /// the gradient reaching h_t and c_t to the gradients of the pre-activations and of c_{t-1}.
     /// </summary>
     /// <param name="gates">[4H] activations i, f, g, o (in); dL/da for the four gates (out).</param>
     /// <param name="c">[H] c_t.</param>
@@ -56,6 +63,7 @@ internal static class LstmGates
     /// <param name="start">First unit.</param>
     /// <param name="end">One past the last unit.</param>
     /// <param name="width">Widest SIMD width to use.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(
         Span<float> gates, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> outputGradient,
         Span<float> dh, Span<float> dc, int hidden, int start, int end, SimdWidth width)

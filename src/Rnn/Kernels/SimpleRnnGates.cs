@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -10,24 +11,31 @@ namespace Rnn.Kernels;
 /// </summary>
 internal static class SimpleRnnGates
 {
-    /// <summary>One step forward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
-    /// <param name="preActivation">[H] a.</param>
+    /// <summary>One step forward for units [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="rows"/> batch rows.</summary>
+    /// <param name="preActivation">[rows, H] a.</param>
     /// <param name="bias">[H] b_ih + b_hh.</param>
-    /// <param name="h">[H] h_t (out).</param>
+    /// <param name="h">[rows, H] h_t (out).</param>
+    /// <param name="rows">Batch rows.</param>
+    /// <param name="hidden">H.</param>
     /// <param name="relu">relu instead of tanh.</param>
     /// <param name="start">First unit.</param>
     /// <param name="end">One past the last unit.</param>
     /// <param name="width">Widest SIMD width to use.</param>
-    public static void Forward(ReadOnlySpan<float> preActivation, ReadOnlySpan<float> bias, Span<float> h, bool relu, int start, int end, SimdWidth width)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(ReadOnlySpan<float> preActivation, ReadOnlySpan<float> bias, Span<float> h, int rows, int hidden, bool relu, int start, int end, SimdWidth width)
     {
+        Debug.Assert(preActivation.Length >= rows * hidden && h.Length >= rows * hidden);
         var kernel = new ForwardKernel
         {
-            A = ref MemoryMarshal.GetReference(preActivation),
             Bias = ref MemoryMarshal.GetReference(bias),
-            H = ref MemoryMarshal.GetReference(h),
             Relu = relu,
         };
-        UnitLoop.Run(ref kernel, start, end, width);
+        for (var b = 0; b < rows; b++)
+        {
+            kernel.A = ref Unsafe.Add(ref MemoryMarshal.GetReference(preActivation), b * hidden);
+            kernel.H = ref Unsafe.Add(ref MemoryMarshal.GetReference(h), b * hidden);
+            UnitLoop.Run(ref kernel, start, end, width);
+        }
     }
 
     /// <summary>One step backward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
@@ -39,6 +47,7 @@ internal static class SimpleRnnGates
     /// <param name="start">First unit.</param>
     /// <param name="end">One past the last unit.</param>
     /// <param name="width">Widest SIMD width to use.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(Span<float> gradient, ReadOnlySpan<float> h, ReadOnlySpan<float> outputGradient, Span<float> dh, bool relu, int start, int end, SimdWidth width)
     {
         var kernel = new BackwardKernel

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Rnn.Kernels;
 
 namespace Rnn.Layers;
@@ -262,6 +263,7 @@ internal sealed class RecurrentScan : IWorkerJob
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardUnits(int start, int end, int workers, WorkerPool pool)
     {
         var hidden = Hidden;
@@ -303,26 +305,19 @@ internal sealed class RecurrentScan : IWorkerJob
                     MultiplyGateColumns(hPrev, hidden, batch, _weightHhT, stepGates, start, end, accumulate: true);
                 }
 
-                for (var b = 0; b < batch; b++)
+                switch (_kind)
                 {
-                    var row = stepGates.Slice(b * gh, gh);
-                    var hRow = h.Slice(b * hidden, hidden);
-                    switch (_kind)
-                    {
-                        case CellKind.Lstm:
-                            LstmGates.Forward(
-                                row, _bias, cells.Slice((prevSlot * block) + (b * hidden), hidden), cells.Slice((slot * block) + (b * hidden), hidden), hRow,
-                                hidden, start, end, _training, width);
-                            break;
-                        case CellKind.Gru:
-                            GruGates.Forward(
-                                row, stepHidden.Slice(b * gh, gh), _bias, _biasHidden, hPrev.Slice(b * hidden, hidden), hRow,
-                                hidden, start, end, _training, width);
-                            break;
-                        default:
-                            SimpleRnnGates.Forward(row, _bias, hRow, _kind == CellKind.RnnRelu, start, end, width);
-                            break;
-                    }
+                    case CellKind.Lstm:
+                        LstmGates.Forward(
+                            stepGates, _bias, cells.Slice(prevSlot * block, block), cells.Slice(slot * block, block), h,
+                            batch, hidden, start, end, _training, width);
+                        break;
+                    case CellKind.Gru:
+                        GruGates.Forward(stepGates, stepHidden, _bias, _biasHidden, hPrev, h, batch, hidden, start, end, _training, width);
+                        break;
+                    default:
+                        SimpleRnnGates.Forward(stepGates, _bias, h, batch, hidden, _kind == CellKind.RnnRelu, start, end, width);
+                        break;
                 }
 
                 if (mask is not null)
@@ -347,6 +342,7 @@ internal sealed class RecurrentScan : IWorkerJob
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackwardUnits(int start, int end, int worker, int workers, WorkerPool pool)
     {
         var hidden = Hidden;

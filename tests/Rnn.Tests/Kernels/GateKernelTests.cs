@@ -43,7 +43,7 @@ public class GateKernelTests
         var gates = (float[])a.Clone();
         var c = new float[hidden];
         var h = new float[hidden];
-        LstmGates.Forward(gates, bias, cPrev, c, h, hidden, start, hidden, storeActivations: true, width);
+        LstmGates.Forward(gates, bias, cPrev, c, h, rows: 1, hidden, start, hidden, storeActivations: true, width);
 
         var dOut = Random(random, hidden);
         var dh = Random(random, hidden);
@@ -96,7 +96,7 @@ public class GateKernelTests
         var xs = (float[])x.Clone();
         var us = (float[])u.Clone();
         var h = new float[hidden];
-        GruGates.Forward(xs, us, bx, bu, hPrev, h, hidden, 0, hidden, storeActivations: true, width);
+        GruGates.Forward(xs, us, bx, bu, hPrev, h, rows: 1, hidden, 0, hidden, storeActivations: true, width);
 
         var dOut = Random(random, hidden);
         var dh = Random(random, hidden);
@@ -136,7 +136,7 @@ public class GateKernelTests
             var a = Random(random, hidden, 3);
             var bias = Random(random, hidden);
             var h = new float[hidden];
-            SimpleRnnGates.Forward(a, bias, h, relu, 0, hidden, width);
+            SimpleRnnGates.Forward(a, bias, h, rows: 1, hidden, relu, 0, hidden, width);
             var dOut = Random(random, hidden);
             var dh = Random(random, hidden);
             var dhIn = (float[])dh.Clone();
@@ -170,5 +170,43 @@ public class GateKernelTests
         LstmGates.Backward(withZeros, c, cPrev, new float[Hidden], dh2, dc2, Hidden, 0, Hidden, UnitLoop.Best);
         Assert.Equal(withZeros, withEmpty);
         Assert.Equal(dc2, dc1);
+    }
+
+    [Fact]
+    public void ForwardKernels_OverSeveralRows_EqualRowByRowCalls()
+    {
+        const int Rows = 3, Hidden = 21;
+        var random = new Random(8);
+        var gates = Random(random, Rows * 4 * Hidden, 3);
+        var bias = Random(random, 4 * Hidden);
+        var previous = Random(random, Rows * Hidden);
+        float[] together = [.. gates], c = new float[Rows * Hidden], h = new float[Rows * Hidden];
+        LstmGates.Forward(together, bias, previous, c, h, Rows, Hidden, 2, Hidden, storeActivations: true, UnitLoop.Best);
+        for (var b = 0; b < Rows; b++)
+        {
+            var row = gates.AsSpan(b * 4 * Hidden, 4 * Hidden).ToArray();
+            float[] rowC = new float[Hidden], rowH = new float[Hidden];
+            LstmGates.Forward(row, bias, previous.AsSpan(b * Hidden, Hidden), rowC, rowH, 1, Hidden, 2, Hidden, storeActivations: true, UnitLoop.Best);
+            Assert.Equal(row, together.AsSpan(b * 4 * Hidden, 4 * Hidden).ToArray());
+            Assert.Equal(rowC, c.AsSpan(b * Hidden, Hidden).ToArray());
+            Assert.Equal(rowH, h.AsSpan(b * Hidden, Hidden).ToArray());
+        }
+
+        var u = Random(random, Rows * 3 * Hidden, 3);
+        var x = Random(random, Rows * 3 * Hidden, 3);
+        float[] xs = [.. x], us = [.. u], hg = new float[Rows * Hidden];
+        GruGates.Forward(xs, us, bias.AsSpan(0, 3 * Hidden), bias.AsSpan(Hidden, 3 * Hidden), previous, hg, Rows, Hidden, 0, Hidden, storeActivations: true, UnitLoop.Best);
+        var hr = new float[Rows * Hidden];
+        SimpleRnnGates.Forward(x, bias, hr, Rows, Hidden, relu: false, 0, Hidden, UnitLoop.Best);
+        for (var b = 0; b < Rows; b++)
+        {
+            float[] rowX = x.AsSpan(b * 3 * Hidden, 3 * Hidden).ToArray(), rowU = u.AsSpan(b * 3 * Hidden, 3 * Hidden).ToArray(), rowH = new float[Hidden];
+            GruGates.Forward(rowX, rowU, bias.AsSpan(0, 3 * Hidden), bias.AsSpan(Hidden, 3 * Hidden), previous.AsSpan(b * Hidden, Hidden), rowH, 1, Hidden, 0, Hidden, storeActivations: true, UnitLoop.Best);
+            Assert.Equal(rowH, hg.AsSpan(b * Hidden, Hidden).ToArray());
+            Assert.Equal(rowX, xs.AsSpan(b * 3 * Hidden, 3 * Hidden).ToArray());
+            var rnn = new float[Hidden];
+            SimpleRnnGates.Forward(x.AsSpan(b * Hidden, Hidden), bias, rnn, 1, Hidden, relu: false, 0, Hidden, UnitLoop.Best);
+            Assert.Equal(rnn, hr.AsSpan(b * Hidden, Hidden).ToArray());
+        }
     }
 }
