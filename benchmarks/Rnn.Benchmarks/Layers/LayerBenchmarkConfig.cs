@@ -1,0 +1,25 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters.Csv;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+
+namespace Rnn.Benchmarks.Layers;
+
+/// <summary>
+/// A short job (the large workloads take a third of a second per training step), the memory diagnoser, the
+/// median and minimum, and a CSV the report tool reads to compute ratios, GFLOP/s and % of peak.
+/// </summary>
+public sealed class LayerBenchmarkConfig : ManualConfig
+{
+    public LayerBenchmarkConfig()
+    {
+        AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1).WithMinIterationTime(BenchmarkDotNet.Horology.TimeInterval.FromMilliseconds(150)));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(StatisticColumn.Median, StatisticColumn.Min);
+        AddExporter(CsvMeasurementsExporter.Default, CsvExporter.Default);
+        SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(20);
+        WithOptions(ConfigOptions.DisableOptimizationsValidator);
+    }
+}
