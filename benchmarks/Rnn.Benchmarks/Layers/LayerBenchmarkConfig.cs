@@ -15,7 +15,7 @@ public sealed class LayerBenchmarkConfig : ManualConfig
 {
     public LayerBenchmarkConfig()
     {
-        AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1).WithMinIterationTime(BenchmarkDotNet.Horology.TimeInterval.FromMilliseconds(150)));
+        AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1).WithMinIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150)));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median, StatisticColumn.Min);
         AddExporter(CsvMeasurementsExporter.Default, CsvExporter.Default);

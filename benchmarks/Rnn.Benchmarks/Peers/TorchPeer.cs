@@ -1,5 +1,4 @@
 using Rnn.Benchmarks.Layers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rnn.Benchmarks.Peers;
@@ -14,7 +13,7 @@ public sealed class TorchPeer : IDisposable
     private readonly Tensor _x;
     private readonly Tensor _y;
     private readonly optim.Optimizer _optimizer;
-    private readonly IDisposable _scope;
+    private readonly TorchSharp.DisposeScope _scope;
 
     public TorchPeer(string cell, Workload w, int threads)
     {

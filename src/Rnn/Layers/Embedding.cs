@@ -61,6 +61,26 @@ public sealed class Embedding : Layer
         ("initialization", Initialization.ToString()),
         ("seed", LayerConfig.Format(Seed)));
 
+    /// <summary>
+    /// The padding mask of a batch of ids (Keras's <c>compute_mask</c>): [batch, time], false where the id is 0.
+    /// For a recurrent layer's <c>mask</c> when the layers are used on their own; a model passes it along by itself.
+    /// </summary>
+    /// <param name="ids">[batch, time] token ids.</param>
+    /// <returns>The mask, or null when <see cref="MaskZero"/> is off.</returns>
+    public Tensor<bool>? ComputeMask(Tensor<float> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ValidateInput(ids);
+        if (!MaskZero)
+        {
+            return null;
+        }
+
+        var mask = new bool[ids.FlattenedLength];
+        ComputeMask(ids, System.Runtime.InteropServices.MemoryMarshal.AsBytes(mask.AsSpan()));
+        return Tensor.Create(mask, [ids.Lengths[0], ids.Lengths[1]]);
+    }
+
     internal override bool ComputeMask(Tensor<float> input, Span<byte> mask)
     {
         if (!MaskZero)

@@ -29,6 +29,25 @@ public sealed class Masking : Layer
 
     internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(("mask_value", LayerConfig.Format(MaskValue)));
 
+    /// <summary>
+    /// The padding mask of a batch (Keras's <c>compute_mask</c>): [batch, time], false where every feature of the
+    /// step equals <see cref="MaskValue"/>. For a recurrent layer's <c>mask</c> when the layers are used on their own.
+    /// </summary>
+    /// <param name="input">[batch, time, features].</param>
+    /// <returns>The mask.</returns>
+    public Tensor<bool> ComputeMask(Tensor<float> input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank != 3)
+        {
+            throw new ArgumentException($"Layer '{Name}' expects input of shape [batch, time, features] but received {input.ShapeString()}.", nameof(input));
+        }
+
+        var mask = new bool[input.Lengths[0] * input.Lengths[1]];
+        ComputeMask(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(mask.AsSpan()));
+        return Tensor.Create(mask, [input.Lengths[0], input.Lengths[1]]);
+    }
+
     internal override bool ComputeMask(Tensor<float> input, Span<byte> mask)
     {
         var x = input.AsFlatSpan();

@@ -193,17 +193,25 @@ public abstract class Recurrent : Layer
     /// Backpropagates through the last training forward pass: returns the gradients of the input and of the
     /// initial states that were given, and adds every parameter's gradient to <see cref="Parameter.Gradient"/>.
     /// </summary>
-    /// <param name="outputGradient">dL/doutput, the shape of the last output.</param>
+    /// <param name="outputGradient">dL/doutput, the shape of the last output; null when the loss does not depend on the output (an encoder whose final states alone feed a decoder).</param>
     /// <param name="finalHiddenGradient">dL/dh_n, [numLayers · directions, batch, units], or null; only when <see cref="ReturnState"/>.</param>
     /// <param name="finalCellGradient">dL/dc_n for Lstm, same shape, or null; only when <see cref="ReturnState"/>.</param>
     /// <returns>dL/dinput and, where initial states were given, dL/dh0 and dL/dc0.</returns>
     /// <exception cref="InvalidOperationException">There was no training forward pass to backpropagate through.</exception>
     /// <exception cref="ArgumentException">A shape does not match the last forward pass.</exception>
-    public RecurrentGradients Backward(Tensor<float> outputGradient, Tensor<float>? finalHiddenGradient, Tensor<float>? finalCellGradient = null)
+    public RecurrentGradients Backward(Tensor<float>? outputGradient, Tensor<float>? finalHiddenGradient, Tensor<float>? finalCellGradient = null)
     {
-        ArgumentNullException.ThrowIfNull(outputGradient);
-        var inputShape = CheckBackward(outputGradient);
-        var record = _record!;
+        var record = _record ?? throw NoTrainingForward();
+        int[] inputShape = [record.Batch, record.Time, InputFeatures];
+        if (outputGradient is not null)
+        {
+            CheckBackward(outputGradient);
+        }
+        else if (finalHiddenGradient is null && finalCellGradient is null)
+        {
+            throw new ArgumentException($"Layer '{Name}' received no gradient at all: give the output gradient, a final-state gradient, or both.", nameof(outputGradient));
+        }
+
         if ((finalHiddenGradient is not null || finalCellGradient is not null) && !ReturnState)
         {
             throw new ArgumentException(
@@ -230,7 +238,7 @@ public abstract class Recurrent : Layer
         var dh0 = record.HasInitialHidden ? TensorExtensions.Zeros(stateShape) : null;
         var dc0 = record.HasInitialCell ? TensorExtensions.Zeros(stateShape) : null;
         BackwardRun(
-            outputGradient.AsFlatSpan(),
+            outputGradient is null ? default : outputGradient.AsFlatSpan(),
             finalHiddenGradient is null ? default : finalHiddenGradient.AsFlatSpan(),
             finalCellGradient is null ? default : finalCellGradient.AsFlatSpan(),
             dInput.AsFlatSpan(),
@@ -389,7 +397,7 @@ public abstract class Recurrent : Layer
     }
 
     /// <summary>The backward pass on validated arguments (see <see cref="Backward(Tensor{float}, Tensor{float}?, Tensor{float}?)"/>).</summary>
-    /// <param name="dOutput">dL/doutput, the last output's shape.</param>
+    /// <param name="dOutput">dL/doutput, the last output's shape, or empty for zero.</param>
     /// <param name="finalHidden">dL/dh_n [L·D, B, H] or empty.</param>
     /// <param name="finalCell">dL/dc_n [L·D, B, H] or empty.</param>
     /// <param name="dInput">dL/dinput [B, T, F] (written), or empty when not needed.</param>
@@ -407,7 +415,7 @@ public abstract class Recurrent : Layer
         var block = batch * hidden;
         var mask = record.HasMask ? _mask.AsSpan(0, rows) : default;
         float[]? layerOutputGradient = null;
-        if (ReturnSequences)
+        if (ReturnSequences && !dOutput.IsEmpty)
         {
             Buffers.Grow(ref _topGradient, rows * width);
             var topGradient = _topGradient.AsSpan(0, rows * width);
@@ -440,7 +448,7 @@ public abstract class Recurrent : Layer
             for (var d = 0; d < directions; d++)
             {
                 var index = (layer * directions) + d;
-                var fromOutput = layer == NumLayers - 1 && !ReturnSequences;
+                var fromOutput = layer == NumLayers - 1 && !ReturnSequences && !dOutput.IsEmpty;
                 var hasFinalHidden = !finalHidden.IsEmpty || fromOutput;
                 if (hasFinalHidden)
                 {

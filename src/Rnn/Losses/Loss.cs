@@ -165,6 +165,18 @@ public abstract class Loss
     public float Compute(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask, Tensor<float>? gradient = null)
         => Compute(prediction, target, mask, hasMask: true, gradient);
 
+    /// <summary>The mean loss over the steps a [batch] or [batch, time] boolean mask marks true; see the byte-mask overload.</summary>
+    /// <param name="prediction">The predictions.</param>
+    /// <param name="target">The targets.</param>
+    /// <param name="mask">true where a sample or step counts, shaped as a recurrent layer's mask.</param>
+    /// <param name="gradient">When given, receives dL/dprediction.</param>
+    /// <returns>The mean loss over the counted steps.</returns>
+    public float Compute(Tensor<float> prediction, Tensor<float> target, Tensor<bool> mask, Tensor<float>? gradient = null)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        return Compute(prediction, target, System.Runtime.InteropServices.MemoryMarshal.AsBytes(mask.GetSpan(stackalloc nint[mask.Rank], checked((int)mask.FlattenedLength))), gradient);
+    }
+
     /// <inheritdoc/>
     public override string ToString()
     {

@@ -115,6 +115,16 @@ public abstract class Metric
     /// <exception cref="ArgumentException">The shapes do not fit, the batch is empty, or the mask's length is neither batch nor batch·time.</exception>
     public void Update(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask) => Update(prediction, target, mask, hasMask: true);
 
+    /// <summary>Adds a batch, counting only the samples or steps a boolean mask marks true.</summary>
+    /// <param name="prediction">The predictions.</param>
+    /// <param name="target">The targets.</param>
+    /// <param name="mask">true where a sample or step counts, shaped as a recurrent layer's mask.</param>
+    public void Update(Tensor<float> prediction, Tensor<float> target, Tensor<bool> mask)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        Update(prediction, target, System.Runtime.InteropServices.MemoryMarshal.AsBytes(mask.GetSpan(stackalloc nint[mask.Rank], checked((int)mask.FlattenedLength))));
+    }
+
     /// <summary>Forgets everything counted so far (call between epochs).</summary>
     public void Reset()
     {

@@ -67,6 +67,47 @@ public sealed class StreamingSession
         Steps = 0;
     }
 
+    /// <summary>
+    /// Sets the state of one recurrent layer of the model, for example a decoder's initial state from an encoder's
+    /// final state; the next step continues from it.
+    /// </summary>
+    /// <param name="layer">A recurrent layer of the model.</param>
+    /// <param name="hidden">h, [numLayers, batch, units].</param>
+    /// <param name="cell">c for an Lstm, same shape; null for zeros (and for other layers).</param>
+    /// <exception cref="ArgumentException">The layer is not a recurrent layer of this model, or a shape differs.</exception>
+    public void SetState(Recurrent layer, Tensor<float> hidden, Tensor<float>? cell = null)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        var (index, expected) = StateOf(layer);
+        CheckState(hidden, expected, layer, "hidden");
+        hidden.AsFlatSpan().CopyTo(_hidden[index]);
+        if (cell is not null)
+        {
+            if (_cells[index] is not { } cells)
+            {
+                throw new ArgumentException($"Layer '{layer.Name}' has no cell state, but one was given.", nameof(cell));
+            }
+
+            CheckState(cell, expected, layer, "cell");
+            cell.AsFlatSpan().CopyTo(cells);
+        }
+        else if (_cells[index] is { } cells)
+        {
+            Array.Clear(cells);
+        }
+    }
+
+    /// <summary>A copy of one recurrent layer's current state: h (and c for an Lstm), [numLayers, batch, units].</summary>
+    /// <param name="layer">A recurrent layer of the model.</param>
+    /// <returns>The states.</returns>
+    /// <exception cref="ArgumentException">The layer is not a recurrent layer of this model.</exception>
+    public (Tensor<float> Hidden, Tensor<float>? Cell) GetState(Recurrent layer)
+    {
+        var (index, shape) = StateOf(layer);
+        var cell = _cells[index] is { } cells ? Tensor.Create((float[])cells.Clone(), [.. shape.Select(s => (nint)s)]) : null;
+        return (Tensor.Create((float[])_hidden[index]!.Clone(), [.. shape.Select(s => (nint)s)]), cell);
+    }
+
     /// <summary>Feeds one step of every sequence and writes the model's output for it.</summary>
     /// <param name="input">[batch, features], one step.</param>
     /// <param name="output">The model's output for a one-step chunk: [batch, outputs] (or [batch, 1, outputs] flattened when the last recurrent layer returns sequences).</param>
@@ -98,6 +139,35 @@ public sealed class StreamingSession
         ArgumentNullException.ThrowIfNull(output);
         var plan = PlanFor(CheckChunk(chunk));
         Run(plan, chunk.AsFlatSpan(), output.AsFlatSpan());
+    }
+
+    private (int Index, int[] Shape) StateOf(Recurrent layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        var index = -1;
+        for (var i = 0; i < _model.Layers.Count; i++)
+        {
+            if (ReferenceEquals(_model.Layers[i], layer))
+            {
+                index = i;
+            }
+        }
+
+        if (index < 0)
+        {
+            throw new ArgumentException($"Layer '{layer.Name}' is not a layer of model '{_model.Name}'.", nameof(layer));
+        }
+
+        return (index, [layer.NumLayers, BatchSize, layer.Units]);
+    }
+
+    private static void CheckState(Tensor<float> state, int[] expected, Recurrent layer, string what)
+    {
+        if (!state.Shape().AsSpan().SequenceEqual(expected))
+        {
+            throw new ArgumentException(
+                $"Layer '{layer.Name}' expects a {what} state of shape {TensorExtensions.ShapeString(expected)} ([numLayers, batch, units]) but received {state.ShapeString()}.", nameof(state));
+        }
     }
 
     private void Run(ExecutionPlan plan, ReadOnlySpan<float> input, Span<float> output)
