@@ -75,9 +75,16 @@ Console.WriteLine(model.Summary());
 var logits = new float[test.Count * collections.Length];
 model.Predict(xTest).FlattenTo(logits);
 var confusion = new int[collections.Length, collections.Length];
+var mistakes = new List<string>();
 for (var i = 0; i < test.Count; i++)
 {
-    confusion[test[i].Label, TensorPrimitives.IndexOfMax(logits.AsSpan(i * collections.Length, collections.Length))]++;
+    var predicted = TensorPrimitives.IndexOfMax(logits.AsSpan(i * collections.Length, collections.Length));
+    confusion[test[i].Label, predicted]++;
+    if (predicted != test[i].Label)
+    {
+        var oneLine = string.Join(' ', test[i].Text.Split((char[])['\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
+        mistakes.Add($"  {collections[test[i].Label]} taken for {collections[predicted]}: {oneLine[..Math.Min(oneLine.Length, 90)]}");
+    }
 }
 
 var correct = Enumerable.Range(0, collections.Length).Sum(c => confusion[c, c]);
@@ -90,6 +97,8 @@ for (var actual = 0; actual < collections.Length; actual++)
     Console.WriteLine($"{collections[actual],-12}" + string.Concat(Enumerable.Range(0, collections.Length).Select(p => $"{confusion[actual, p],12}")));
 }
 
+Console.WriteLine("mistakes (at most 10):");
+mistakes.Take(10).ToList().ForEach(Console.WriteLine);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trained {history.EpochCount} epochs in {trainingSeconds:0} s ({trainingSeconds / history.EpochCount:0.0} s per epoch)"));
 Console.WriteLine(string.Create(
     CultureInfo.InvariantCulture,
