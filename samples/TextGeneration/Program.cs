@@ -107,7 +107,8 @@ return before == after ? 0 : 1;
 
 static (Tensor<float> X, Tensor<float> Y) Windows(string text, Dictionary<char, int> ids, int length, int stride)
 {
-    var starts = Enumerable.Range(0, Math.Max(0, ((text.Length - 1 - length) / stride) + 1)).Select(i => i * stride).ToArray();
+    var count = text.Length > length ? ((text.Length - 1 - length) / stride) + 1 : 0;
+    var starts = Enumerable.Range(0, count).Select(i => i * stride).ToArray();
     var x = new float[starts.Length * length];
     var y = new float[starts.Length * length];
     for (var w = 0; w < starts.Length; w++)
@@ -187,8 +188,10 @@ internal sealed class Generator
             TensorPrimitives.SoftMax(probabilities, probabilities);
             var draw = random.NextSingle();
             var next = 0;
-            for (var sum = probabilities[0]; sum < draw && next < probabilities.Length - 1; sum += probabilities[++next])
+            var cumulative = probabilities[0];
+            while (cumulative < draw && next < probabilities.Length - 1)
             {
+                cumulative += probabilities[++next];
             }
 
             text.Append(_vocabulary[next]);
