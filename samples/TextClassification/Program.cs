@@ -50,7 +50,7 @@ Tensor<float> Pad(IEnumerable<(string Text, int Label)> rows) =>
     Sequences.Pad([.. rows.Select(row => Encode(row.Text))], options.MaxLength, Padding.Post, Truncating.Post);
 Tensor<float> Labels(IEnumerable<(string Text, int Label)> rows) => Tensor.Create(rows.Select(row => (float)row.Label).ToArray(), [rows.Count()]);
 var (xTrain, yTrain) = (Pad(trainRows), Labels(trainRows));
-var (xTest, yTest) = (Pad(test), Labels(test));
+var xTest = Pad(test);
 Console.WriteLine($"{trainRows.Length} training and {test.Count} test texts, {characters.Length} distinct characters, padded to {options.MaxLength}");
 Console.WriteLine("test texts per collection: " + string.Join(", ", collections.Select((name, c) => $"{name} {test.Count(row => row.Label == c)}")));
 
