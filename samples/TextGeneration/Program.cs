@@ -139,30 +139,20 @@ static double UnigramPerplexity(string train, string validation, Dictionary<char
 
 /// <summary>
 /// Writes text one character at a time. A <see cref="StreamingSession"/> carries the Lstm's state from step to step,
-/// so each character costs one step instead of a pass over the whole prefix. Streams take [batch, time, features]
-/// steps, not token ids, so the generator looks each character's vector up in the Embedding's weights itself and
-/// streams a twin of the model without the Embedding layer, sharing the trained weights.
+/// so each character costs one step (one token id in, the next character's logits out) instead of a pass over the
+/// whole prefix.
 /// </summary>
 internal sealed class Generator
 {
     private readonly char[] _vocabulary;
-    private readonly float[] _embeddings;
-    private readonly int _embeddingSize;
     private readonly StreamingSession _stream;
     private readonly float[] _logits;
+    private readonly float[] _id = new float[1];
 
     public Generator(Sequential model, char[] vocabulary)
     {
-        var embedding = (Embedding)model.Layers[0];
-        var lstm = (Lstm)model.Layers[1];
         _vocabulary = vocabulary;
-        _embeddingSize = embedding.OutputDim;
-        var weights = model.GetWeights();
-        _embeddings = weights[0];
-        var twin = new Sequential(
-            [new Lstm(lstm.Units, returnSequences: true, inputShape: (null, _embeddingSize)), new Dense(vocabulary.Length)]);
-        twin.SetWeights(weights[1..]);
-        _stream = twin.StartStreaming();
+        _stream = model.StartStreaming();
         _logits = new float[vocabulary.Length];
     }
 
@@ -203,8 +193,8 @@ internal sealed class Generator
 
     private void Feed(char c, float[] logits)
     {
-        var id = Array.IndexOf(_vocabulary, c);
-        _stream.Step(_embeddings.AsSpan(id * _embeddingSize, _embeddingSize), logits);
+        _id[0] = Array.IndexOf(_vocabulary, c);
+        _stream.Step(_id, logits);
     }
 }
 

@@ -499,9 +499,10 @@ public sealed partial class Sequential
             }
         }
 
-        if (InputShape!.Count != 2)
+        if (InputShape!.Count != 2 && !(InputShape.Count == 1 && _layers[0] is Embedding))
         {
-            throw new NotSupportedException($"Model '{Name}' takes inputs of shape [batch, {string.Join(", ", InputShape)}]; a stream feeds [batch, time, features] sequences.");
+            throw new NotSupportedException(
+                $"Model '{Name}' takes inputs of shape [batch, {string.Join(", ", InputShape.Select(Describe))}]; a stream feeds sequences, [batch, time, features] (or [batch, time] token ids into an Embedding).");
         }
 
         return new StreamingSession(this, batchSize);

@@ -41,13 +41,17 @@ public sealed class StreamingSession
         }
 
         var shape = model.InputShape!;
-        InputFeatures = shape[^1];
+        TakesIds = shape.Count == 1;
+        InputFeatures = TakesIds ? 1 : shape[^1];
     }
+
+    /// <summary>Whether a step is one token id per sequence (the model starts with an <see cref="Layers.Embedding"/>) rather than a feature vector.</summary>
+    public bool TakesIds { get; }
 
     /// <summary>Sequences processed side by side.</summary>
     public int BatchSize { get; }
 
-    /// <summary>Features of one step of one sequence.</summary>
+    /// <summary>Values of one step of one sequence: its features, or 1 (a token id) when <see cref="TakesIds"/>.</summary>
     public int InputFeatures { get; }
 
     /// <summary>Steps fed since creation or the last <see cref="Reset"/>.</summary>
@@ -109,7 +113,7 @@ public sealed class StreamingSession
     }
 
     /// <summary>Feeds one step of every sequence and writes the model's output for it.</summary>
-    /// <param name="input">[batch, features], one step.</param>
+    /// <param name="input">[batch, features], one step (or [batch] token ids when <see cref="TakesIds"/>).</param>
     /// <param name="output">The model's output for a one-step chunk: [batch, outputs] (or [batch, 1, outputs] flattened when the last recurrent layer returns sequences).</param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
     public void Step(ReadOnlySpan<float> input, Span<float> output)
@@ -119,7 +123,7 @@ public sealed class StreamingSession
     }
 
     /// <summary>Feeds a chunk of steps of every sequence and returns the model's output for it.</summary>
-    /// <param name="chunk">[batch, steps, features].</param>
+    /// <param name="chunk">[batch, steps, features] (or [batch, steps] token ids when <see cref="TakesIds"/>).</param>
     /// <returns>The model's output for the chunk, continuing from the carried state.</returns>
     /// <exception cref="ArgumentException">The chunk's shape does not suit the stream.</exception>
     public Tensor<float> Run(Tensor<float> chunk)
@@ -131,7 +135,7 @@ public sealed class StreamingSession
     }
 
     /// <summary>Feeds a chunk of steps and writes the model's output into a given tensor (no allocation).</summary>
-    /// <param name="chunk">[batch, steps, features].</param>
+    /// <param name="chunk">[batch, steps, features] (or [batch, steps] token ids when <see cref="TakesIds"/>).</param>
     /// <param name="output">The model's output for the chunk (written).</param>
     /// <exception cref="ArgumentException">A shape does not suit the stream.</exception>
     public void Run(Tensor<float> chunk, Tensor<float> output)
@@ -195,10 +199,10 @@ public sealed class StreamingSession
     private int CheckChunk(Tensor<float> chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
-        if (chunk.Rank != 3 || chunk.Lengths[0] != BatchSize || chunk.Lengths[2] != InputFeatures || chunk.Lengths[1] < 1)
+        if (chunk.Rank != (TakesIds ? 2 : 3) || chunk.Lengths[0] != BatchSize || (!TakesIds && chunk.Lengths[2] != InputFeatures) || chunk.Lengths[1] < 1)
         {
             throw new ArgumentException(
-                $"The stream expects chunks of shape [{BatchSize}, steps ≥ 1, {InputFeatures}] but received {chunk.ShapeString()}.", nameof(chunk));
+                $"The stream expects chunks of shape [{BatchSize}, steps ≥ 1{(TakesIds ? string.Empty : $", {InputFeatures}")}] but received {chunk.ShapeString()}.", nameof(chunk));
         }
 
         return (int)chunk.Lengths[1];
@@ -214,7 +218,7 @@ public sealed class StreamingSession
             }
         }
 
-        var created = new ExecutionPlan(_model.Layers, [BatchSize, steps, InputFeatures], null);
+        var created = new ExecutionPlan(_model.Layers, TakesIds ? [BatchSize, steps] : [BatchSize, steps, InputFeatures], null);
         _plans.Add(created);
         return created;
     }

@@ -97,4 +97,22 @@ public class StreamingSessionTests
         Assert.Contains("chunks of shape [2, steps ≥ 1, 2] but received [2, 4, 3]", wrong.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => session.Step(new float[3], new float[6]));
     }
+
+    [Fact]
+    public void Step_TokenIdsIntoAnEmbeddingModel_EqualsPredictOnEveryPrefix()
+    {
+        var model = new Sequential([new Embedding(7, 3), new Gru(5, returnSequences: true), new Dense(4)], seed: 2);
+        float[] ids = [1, 5, 6, 2, 3, 0, 4, 4];
+        var x = TestUtil.ToTensor(ids, 2, 4);
+        var whole = TestUtil.Span(model.Predict(x)).ToArray();
+        var session = model.StartStreaming(batchSize: 2);
+        Assert.True(session.TakesIds);
+        var output = new float[2 * 4];
+        for (var t = 0; t < 4; t++)
+        {
+            session.Step([ids[t], ids[4 + t]], output);
+            Assert.Equal(whole.AsSpan(t * 4, 4).ToArray(), output.AsSpan(0, 4).ToArray());
+            Assert.Equal(whole.AsSpan(16 + (t * 4), 4).ToArray(), output.AsSpan(4, 4).ToArray());
+        }
+    }
 }
