@@ -170,16 +170,16 @@ public class ActivationsTests
             case Activation.Relu:
                 return (Math.Max(0, x), 0);
             case Activation.SigmoidBackward:
-            {
-                var expected = dy * x * (1 - x);
-                return (expected, BackwardRelativeTolerance * Math.Abs(expected));
-            }
+                {
+                    var expected = dy * x * (1 - x);
+                    return (expected, BackwardRelativeTolerance * Math.Abs(expected));
+                }
 
             case Activation.TanhBackward:
-            {
-                var expected = dy * (1 - (x * x));
-                return (expected, BackwardRelativeTolerance * Math.Abs(expected));
-            }
+                {
+                    var expected = dy * (1 - (x * x));
+                    return (expected, BackwardRelativeTolerance * Math.Abs(expected));
+                }
 
             default:
                 return (x > 0 ? dy : 0, 0);
