@@ -1,9 +1,14 @@
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
 
 namespace Rnn.Benchmarks;
 
-/// <summary>Adds the <see cref="GflopsColumn"/> to a benchmark class's summary.</summary>
+/// <summary>Adds the <see cref="GflopsColumn"/> to a benchmark class's summary, with room for shape names.</summary>
 public sealed class GflopsConfig : ManualConfig
 {
-    public GflopsConfig() => AddColumn(new GflopsColumn());
+    public GflopsConfig()
+    {
+        AddColumn(new GflopsColumn());
+        SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40);
+    }
 }
