@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rnn.Kernels;
 
 namespace Rnn.Tests.Kernels;
@@ -289,6 +290,18 @@ public class GemmTests
             {
                 Assert.Equal(b[(j * Ld) + q], packed.At(q, j));
             }
+        }
+    }
+
+    [Fact]
+    public unsafe void AlignedBuffer_Start_Is64ByteAlignedAfterEveryGrowth()
+    {
+        var buffer = new AlignedBuffer();
+        foreach (var length in new[] { 1, 17, 1000, 4099, 100_000 })
+        {
+            buffer.EnsureCapacity(length);
+            Assert.True(buffer.Capacity >= length);
+            Assert.Equal(0u, (nuint)Unsafe.AsPointer(ref buffer.Start) % 64);
         }
     }
 
