@@ -130,6 +130,31 @@ public class GemmTests
         AssertBitwiseEqual(all.AsSpan(3 * N, 8 * N).ToArray(), some, $"{width} rows 3..10");
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Gemm_MultiplyAtB_RowAndColumnSlicesGiveIdenticalBits(int widthValue)
+    {
+        // dW[m, n] += dGatesᵀ · X split between two threads by rows or by columns of dW.
+        var width = (SimdWidth)widthValue;
+        var random = new Random(13);
+        const int M = 70, N = 45, K = 600;
+        var a = RandomArray(random, K * M);
+        var b = RandomArray(random, K * N);
+        var c0 = RandomArray(random, M * N);
+        var whole = (float[])c0.Clone();
+        Gemm.MultiplyAtBWith(width, a, M, b, N, whole, N, M, N, K, accumulate: true);
+
+        var byColumns = (float[])c0.Clone();
+        Gemm.MultiplyAtBWith(width, a, M, b, N, byColumns, N, M, 13, K, accumulate: true);
+        Gemm.MultiplyAtBWith(width, a, M, b.AsSpan(13), N, byColumns.AsSpan(13), N, M, N - 13, K, accumulate: true);
+        AssertBitwiseEqual(whole, byColumns, $"{width} by columns");
+
+        var byRows = (float[])c0.Clone();
+        Gemm.MultiplyAtBWith(width, a, M, b, N, byRows, N, 29, N, K, accumulate: true);
+        Gemm.MultiplyAtBWith(width, a.AsSpan(29), M, b, N, byRows.AsSpan(29 * N), N, M - 29, N, K, accumulate: true);
+        AssertBitwiseEqual(whole, byRows, $"{width} by rows");
+    }
+
     [Fact]
     public void Gemm_Multiply_TwoThreadsOnColumnHalvesMatchOneCall()
     {
