@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 
@@ -8,7 +9,7 @@ public sealed class GflopsConfig : ManualConfig
 {
     public GflopsConfig()
     {
-        AddColumn(new GflopsColumn());
+        AddColumn(StatisticColumn.Median, StatisticColumn.Min, new GflopsColumn(best: false), new GflopsColumn(best: true));
         SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40);
     }
 }
