@@ -12,6 +12,8 @@ namespace Rnn.Benchmarks.Kernels;
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[MedianColumn]
+[MinColumn]
 public class ActivationBenchmarks
 {
     private float[] _x = [];
