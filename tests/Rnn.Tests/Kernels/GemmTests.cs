@@ -155,6 +155,24 @@ public class GemmTests
         AssertBitwiseEqual(whole, byRows, $"{width} by rows");
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Gemm_MultiplyAtB_ExactLengthOperandsMatchReference(int widthValue)
+    {
+        // The stored Aᵀ ends exactly where the product's last element is: the packer's vector copies must
+        // fall back to exact copies near the end instead of reading past it.
+        var width = (SimdWidth)widthValue;
+        var random = new Random(19);
+        foreach (var (m, n, k) in new[] { (13, 5, 7), (29, 40, 300), (3, 2, 1) })
+        {
+            var a = RandomArray(random, k * m);
+            var b = RandomArray(random, k * n);
+            var c = new float[m * n];
+            Gemm.MultiplyAtBWith(width, a, m, b, n, c, n, m, n, k, accumulate: false);
+            AssertMatchesReference(Form.AtB, a, m, b, n, new float[m * n], c, n, m, n, k, accumulate: false, $"{width} m={m} n={n} k={k}");
+        }
+    }
+
     [Fact]
     public void Gemm_Multiply_TwoThreadsOnColumnHalvesMatchOneCall()
     {
