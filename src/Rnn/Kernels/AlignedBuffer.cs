@@ -27,9 +27,6 @@ internal sealed class AlignedBuffer
         get => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _offset);
     }
 
-    /// <summary>The usable storage as a span.</summary>
-    public Span<float> Span => MemoryMarshal.CreateSpan(ref Start, Capacity);
-
     /// <summary>
     /// Makes room for <paramref name="length"/> floats. Grows by exactly what is asked (callers size by
     /// their largest shape once), and keeps the current storage when it is large enough; contents are not

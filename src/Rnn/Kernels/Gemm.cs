@@ -25,8 +25,10 @@ namespace Rnn.Kernels;
 /// computes it. Edge tiles run the same kernel into a scratch tile rather than a scalar remainder. So any
 /// split of the columns between threads, any M, and any caller thread give the same bits; products with the
 /// same operands also agree between <see cref="Multiply"/> and <see cref="MultiplyABt"/> or <see cref="MultiplyAB"/>.
-/// Only the ISA width can change bits, and only where FMA is absent (the 128-bit and scalar rungs then
-/// multiply and add separately).
+/// Even the ISA width does not change bits: every rung fuses where the hardware has FMA and none does where
+/// it has not, so results differ only between machines with and without FMA. The unpacked forms parallelize
+/// the same way: give each thread a slice of C's rows or columns (with the matching slice of A or B) and the
+/// bits do not change.
 /// </para>
 /// <para>
 /// The <see cref="SimdWidth"/> overloads exist so tests can run every rung of the ladder on one machine;
@@ -43,7 +45,7 @@ internal static class Gemm
     internal const int KC = 256;
 
     /// <summary>
-    /// Rows of A packed at once: MC × KC floats (252 KB) stay in L2 while every column tile reuses them.
+    /// Rows of A packed at once: MC rows of a K block (about 270 KB) stay in L2 while every column tile reuses them.
     /// A multiple of 6, 12 and 14 (the micro-tile heights), so full blocks split without a short remainder.
     /// </summary>
     internal const int MC = 252;
@@ -51,7 +53,7 @@ internal static class Gemm
     /// <summary>Columns of B packed at once by the unpacked forms: KC × NC floats (2 MB, L3-resident).</summary>
     internal const int NC = 2048;
 
-    /// <summary>Micro-tile height with Vector512: 14 × 2 zmm accumulators + 2 B vectors = 30 of 32 registers.</summary>
+    /// <summary>Micro-tile height with Vector512: 14 × 2 zmm accumulators + 2 B vectors + 1 broadcast = 31 of 32 registers.</summary>
     internal const int MaxRows512 = 14;
 
     /// <summary>Micro-tile height with 16 vector registers: 6 × 2 accumulators + 2 B + 1 broadcast = 15.</summary>

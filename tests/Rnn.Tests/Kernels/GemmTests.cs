@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rnn.Kernels;
 
 namespace Rnn.Tests.Kernels;
@@ -127,6 +128,49 @@ public class GemmTests
         var some = new float[8 * N];
         Gemm.MultiplyWith(width, a.AsSpan(3 * K), K, 8, packed, 0, N, some, N, accumulate: false);
         AssertBitwiseEqual(all.AsSpan(3 * N, 8 * N).ToArray(), some, $"{width} rows 3..10");
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Gemm_MultiplyAtB_RowAndColumnSlicesGiveIdenticalBits(int widthValue)
+    {
+        // dW[m, n] += dGatesᵀ · X split between two threads by rows or by columns of dW.
+        var width = (SimdWidth)widthValue;
+        var random = new Random(13);
+        const int M = 70, N = 45, K = 600;
+        var a = RandomArray(random, K * M);
+        var b = RandomArray(random, K * N);
+        var c0 = RandomArray(random, M * N);
+        var whole = (float[])c0.Clone();
+        Gemm.MultiplyAtBWith(width, a, M, b, N, whole, N, M, N, K, accumulate: true);
+
+        var byColumns = (float[])c0.Clone();
+        Gemm.MultiplyAtBWith(width, a, M, b, N, byColumns, N, M, 13, K, accumulate: true);
+        Gemm.MultiplyAtBWith(width, a, M, b.AsSpan(13), N, byColumns.AsSpan(13), N, M, N - 13, K, accumulate: true);
+        AssertBitwiseEqual(whole, byColumns, $"{width} by columns");
+
+        var byRows = (float[])c0.Clone();
+        Gemm.MultiplyAtBWith(width, a, M, b, N, byRows, N, 29, N, K, accumulate: true);
+        Gemm.MultiplyAtBWith(width, a.AsSpan(29), M, b, N, byRows.AsSpan(29 * N), N, M - 29, N, K, accumulate: true);
+        AssertBitwiseEqual(whole, byRows, $"{width} by rows");
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Gemm_MultiplyAtB_ExactLengthOperandsMatchReference(int widthValue)
+    {
+        // The stored Aᵀ ends exactly where the product's last element is: the packer's vector copies must
+        // fall back to exact copies near the end instead of reading past it.
+        var width = (SimdWidth)widthValue;
+        var random = new Random(19);
+        foreach (var (m, n, k) in new[] { (13, 5, 7), (29, 40, 300), (3, 2, 1) })
+        {
+            var a = RandomArray(random, k * m);
+            var b = RandomArray(random, k * n);
+            var c = new float[m * n];
+            Gemm.MultiplyAtBWith(width, a, m, b, n, c, n, m, n, k, accumulate: false);
+            AssertMatchesReference(Form.AtB, a, m, b, n, new float[m * n], c, n, m, n, k, accumulate: false, $"{width} m={m} n={n} k={k}");
+        }
     }
 
     [Fact]
@@ -289,6 +333,18 @@ public class GemmTests
             {
                 Assert.Equal(b[(j * Ld) + q], packed.At(q, j));
             }
+        }
+    }
+
+    [Fact]
+    public unsafe void AlignedBuffer_Start_Is64ByteAlignedAfterEveryGrowth()
+    {
+        var buffer = new AlignedBuffer();
+        foreach (var length in new[] { 1, 17, 1000, 4099, 100_000 })
+        {
+            buffer.EnsureCapacity(length);
+            Assert.True(buffer.Capacity >= length);
+            Assert.Equal(0u, (nuint)Unsafe.AsPointer(ref buffer.Start) % 64);
         }
     }
 
