@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Rnn.Data;
 using Rnn.Layers;
@@ -450,6 +451,7 @@ public sealed partial class Sequential
     /// <param name="output">Outputs, [samples, ...] (written).</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <exception cref="ArgumentException">The data or the output's shape does not suit the model.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Predict(Tensor<float> x, Tensor<float> output, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -597,6 +599,7 @@ public sealed partial class Sequential
             ? (Optimizer, Loss)
             : throw new InvalidOperationException($"Model '{Name}' must be compiled before {operation}: call Compile(optimizer, loss) first.");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float TrainStep(ExecutionPlan plan, Optimizer optimizer, Loss loss, int epoch, int batch, NonFiniteLoss onNonFiniteLoss, ref bool stopped)
     {
         plan.Forward(_layers, training: true);
@@ -643,6 +646,7 @@ public sealed partial class Sequential
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Dictionary<string, float> EvaluateRange(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss)
     {
         foreach (var metric in _metrics)

@@ -85,7 +85,15 @@ internal static class Gemm
     /// row kernel.
     /// </remarks>
     public static void Multiply(ReadOnlySpan<float> a, int lda, int m, PackedMatrix p, int n0, int n1, Span<float> c, int ldc, bool accumulate)
-        => MultiplyWith(UnitLoop.Best, a, lda, m, p, n0, n1, c, ldc, accumulate);
+        => MultiplyWith(UnitLoop.Best, a, lda, m, p, n0, n1, 1, 0, c, ldc, accumulate);
+
+    /// <summary>
+    /// <see cref="Multiply"/> over several column ranges at once: [n0 + g·stride, n1 + g·stride) for g = 0 ..
+    /// <paramref name="blocks"/> − 1 (one worker's hidden units in every gate block), packing each block of A once
+    /// for all of them instead of once per range. The same bits as one <see cref="Multiply"/> per range.
+    /// </summary>
+    public static void MultiplyBlocks(ReadOnlySpan<float> a, int lda, int m, PackedMatrix p, int n0, int n1, int blocks, int stride, Span<float> c, int ldc, bool accumulate)
+        => MultiplyWith(UnitLoop.Best, a, lda, m, p, n0, n1, blocks, stride, c, ldc, accumulate);
 
     /// <summary><see cref="MultiplyABt"/> with micro-kernels no wider than <paramref name="width"/> (tests use it to reach every rung of the ISA ladder).</summary>
     internal static void MultiplyABtWith(SimdWidth width, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, int m, int n, int k, bool accumulate)
@@ -116,8 +124,13 @@ internal static class Gemm
 
     /// <summary><see cref="Multiply"/> with micro-kernels no wider than <paramref name="width"/> (tests use it to reach every rung of the ISA ladder).</summary>
     internal static void MultiplyWith(SimdWidth width, ReadOnlySpan<float> a, int lda, int m, PackedMatrix p, int n0, int n1, Span<float> c, int ldc, bool accumulate)
+        => MultiplyWith(width, a, lda, m, p, n0, n1, 1, 0, c, ldc, accumulate);
+
+    /// <summary><see cref="MultiplyBlocks"/> with micro-kernels no wider than <paramref name="width"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MultiplyWith(SimdWidth width, ReadOnlySpan<float> a, int lda, int m, PackedMatrix p, int n0, int n1, int blocks, int stride, Span<float> c, int ldc, bool accumulate)
     {
-        Debug.Assert(0 <= n0 && n0 <= n1 && n1 <= p.N);
+        Debug.Assert(0 <= n0 && n0 <= n1 && n1 + ((blocks - 1) * stride) <= p.N);
         Debug.Assert(m == 0 || p.K == 0 || a.Length >= ((m - 1) * lda) + p.K);
         Debug.Assert(m == 0 || n0 == n1 || c.Length >= ((m - 1) * ldc) + n1);
         if (m == 0 || n0 == n1)
@@ -129,23 +142,27 @@ internal static class Gemm
         ref var rc = ref MemoryMarshal.GetReference(c);
         if (p.K == 0)
         {
-            ClearIfOverwriting(ref rc, ldc, m, n0, n1, accumulate);
+            for (var g = 0; g < blocks; g++)
+            {
+                ClearIfOverwriting(ref rc, ldc, m, n0 + (g * stride), n1 + (g * stride), accumulate);
+            }
+
             return;
         }
 
         switch (Effective(width))
         {
             case SimdWidth.V512:
-                MultiplyPacked<Simd512, Vector512<float>>(ref ra, lda, m, p, n0, n1, ref rc, ldc, accumulate);
+                MultiplyPacked<Simd512, Vector512<float>>(ref ra, lda, m, p, n0, n1, blocks, stride, ref rc, ldc, accumulate);
                 break;
             case SimdWidth.V256:
-                MultiplyPacked<Simd256, Vector256<float>>(ref ra, lda, m, p, n0, n1, ref rc, ldc, accumulate);
+                MultiplyPacked<Simd256, Vector256<float>>(ref ra, lda, m, p, n0, n1, blocks, stride, ref rc, ldc, accumulate);
                 break;
             case SimdWidth.V128:
-                MultiplyPacked<Simd128, Vector128<float>>(ref ra, lda, m, p, n0, n1, ref rc, ldc, accumulate);
+                MultiplyPacked<Simd128, Vector128<float>>(ref ra, lda, m, p, n0, n1, blocks, stride, ref rc, ldc, accumulate);
                 break;
             default:
-                MultiplyPacked<SimdScalar, float>(ref ra, lda, m, p, n0, n1, ref rc, ldc, accumulate);
+                MultiplyPacked<SimdScalar, float>(ref ra, lda, m, p, n0, n1, blocks, stride, ref rc, ldc, accumulate);
                 break;
         }
     }
@@ -160,6 +177,7 @@ internal static class Gemm
         where TV : struct
         => TOps.Count == 16 ? MaxRows512 : MaxRowsNarrow;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unpacked(ref float a, nint aLength, nint aRowStride, nint aColStride, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate, SimdWidth width)
     {
         if (m == 0 || n == 0)
@@ -207,6 +225,7 @@ internal static class Gemm
 
     // a: row-major [m, k] (RowMajorA) or stored [k, m] (KMajorA), leading dimension lda, aLength floats;
     // b: element (q, j) at q·bRowStride + j·bColStride; c: [m, n] with row stride ldc.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unpacked<TOps, TV, TLayout>(ref float a, nint aLength, nint lda, ref float b, nint bRowStride, nint bColStride, ref float c, nint ldc, int m, int n, int k, bool accumulate)
         where TOps : ISimdOps<TV>
         where TV : struct
@@ -234,8 +253,9 @@ internal static class Gemm
         }
     }
 
-    // a: [m, K] with row stride lda; p: packed [K, N]; c: [m, N] with row stride ldc, columns [n0, n1) written.
-    private static void MultiplyPacked<TOps, TV>(ref float a, nint lda, int m, PackedMatrix p, int n0, int n1, ref float c, nint ldc, bool accumulate)
+    // a: [m, K] with row stride lda; p: packed [K, N]; c: [m, N] with row stride ldc, columns [n0 + g·stride, n1 + g·stride) written, g < blocks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyPacked<TOps, TV>(ref float a, nint lda, int m, PackedMatrix p, int n0, int n1, int blocks, int stride, ref float c, nint ldc, bool accumulate)
         where TOps : ISimdOps<TV>
         where TV : struct
     {
@@ -250,7 +270,10 @@ internal static class Gemm
             {
                 var mb = Math.Min(MC, m - i0);
                 ref var packedA = ref workspace.PackARows(ref Unsafe.Add(ref a, (i0 * lda) + k0), lda, mb, kc);
-                Macro<TOps, TV, RowMajorA>(ref packedA, mb, maxRows, ref panels, p.PanelStride, kc, n0, n1, ref Unsafe.Add(ref c, i0 * ldc), ldc, accumulate || k0 > 0, workspace);
+                for (var g = 0; g < blocks; g++)
+                {
+                    Macro<TOps, TV, RowMajorA>(ref packedA, mb, maxRows, ref panels, p.PanelStride, kc, n0 + (g * stride), n1 + (g * stride), ref Unsafe.Add(ref c, i0 * ldc), ldc, accumulate || k0 > 0, workspace);
+                }
             }
         }
     }
@@ -271,6 +294,7 @@ internal static class Gemm
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="load">Accumulate onto C's values rather than overwrite them.</param>
     /// <param name="workspace">Scratch for edge tiles.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro<TOps, TV, TLayout>(ref float a, int mb, int maxRows, ref float panels, nint panelStride, int kc, int j0, int j1, ref float c, nint ldc, bool load, Workspace workspace)
         where TOps : ISimdOps<TV>
         where TV : struct
@@ -433,6 +457,7 @@ internal static class Gemm
         public static Workspace Current => _workspace ??= new Workspace();
 
         /// <summary>Packs a row-major A block (see <see cref="GemmPacking.PackARows"/>); one row already is its packed form.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ref float PackARows(ref float a, nint lda, int rows, int kc)
         {
             if (rows == 1)
@@ -446,6 +471,7 @@ internal static class Gemm
         }
 
         /// <summary>Packs a block of a stored Aᵀ (see <see cref="GemmPacking.PackAColumns"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ref float PackAColumns(ref float a, nint lda, int rows, int kc, int maxRows, nint readable)
         {
             // At most one block per row, each with its slack.
@@ -455,6 +481,7 @@ internal static class Gemm
         }
 
         /// <summary>Packs a K block of B into panels (see <see cref="GemmPacking.PackB"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ref float PackB(ref float b, nint rowStride, nint colStride, int kc, int nc)
         {
             var panels = (nc + GemmKernel.PanelWidth - 1) / GemmKernel.PanelWidth;

@@ -29,6 +29,7 @@ internal static class GemmPacking
     /// Packs rows [0, rows) × [0, kc) of a row-major A (element (i, k) at <c>i * lda + k</c>) in the
     /// <see cref="RowMajorA"/> layout: row i at <c>i * RowMajorA.Stride</c>, one block copy per row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackARows(ref float a, nint lda, int rows, int kc, ref float destination)
     {
         for (nint i = 0; i < rows; i++)
@@ -58,6 +59,7 @@ internal static class GemmPacking
     /// <param name="maxRows">The micro-tile's row limit.</param>
     /// <param name="readable">Floats readable from <paramref name="a"/> on.</param>
     /// <param name="destination">Output: <c>KMajorA.BlockSize(R, kc)</c> floats per block.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackAColumns(ref float a, nint lda, int rows, int kc, int maxRows, nint readable, ref float destination)
     {
         var blocks = RowBlocks(rows, maxRows, out var baseRows, out var extra);
@@ -131,6 +133,7 @@ internal static class GemmPacking
     /// <param name="kc">Rows (reduction steps) to pack.</param>
     /// <param name="nc">Columns to pack.</param>
     /// <param name="destination">Output: ⌈nc / 32⌉ · 32 · kc floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(ref float b, nint rowStride, nint colStride, int kc, int nc, ref float destination)
     {
         const int W = GemmKernel.PanelWidth;

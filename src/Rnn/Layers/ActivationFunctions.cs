@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Rnn.Layers;
 
@@ -6,6 +7,7 @@ namespace Rnn.Layers;
 internal static class ActivationFunctions
 {
     /// <summary>y = f(x), <paramref name="x"/> and <paramref name="y"/> [rows, columns] (may alias).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(Activation activation, ReadOnlySpan<float> x, Span<float> y, int columns)
     {
         switch (activation)
@@ -57,6 +59,7 @@ internal static class ActivationFunctions
     }
 
     /// <summary>dx = dy · f'(x), given x, y = f(x) and dy, all [rows, columns]; <paramref name="dx"/> may alias <paramref name="dy"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(Activation activation, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int columns)
     {
         switch (activation)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Rnn.Initializers;
 using Rnn.Kernels;
 
@@ -55,6 +56,7 @@ public sealed class Dense : Layer
     /// <summary>How the weights are initialized when the layer is built.</summary>
     public WeightInitialization Initialization { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
     {
         var inFeatures = InputShape![^1];
@@ -94,6 +96,7 @@ public sealed class Dense : Layer
         return _input.Shape();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void BackwardCore(Tensor<float> outputGradient, Tensor<float>? inputGradient)
     {
         var inFeatures = InputShape![^1];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Rnn.Layers;
 
@@ -39,6 +40,7 @@ public sealed class Dropout : Layer
 
     internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(("rate", LayerConfig.Format(Rate)), ("seed", LayerConfig.Format(Seed)));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
     {
         var x = input.AsFlatSpan();
@@ -69,6 +71,7 @@ public sealed class Dropout : Layer
         return shape;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void BackwardCore(Tensor<float> outputGradient, Tensor<float>? inputGradient)
     {
         if (inputGradient is null)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Rnn.Initializers;
 
 namespace Rnn.Layers;
@@ -97,6 +98,7 @@ public sealed class Embedding : Layer
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
     {
         var ids = input.AsFlatSpan();
@@ -118,6 +120,7 @@ public sealed class Embedding : Layer
     }
 
     /// <summary>Adds each step's output gradient to its id's row; ids are not differentiable, so dL/dinput is zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void BackwardCore(Tensor<float> outputGradient, Tensor<float>? inputGradient)
     {
         var ids = _input!.AsFlatSpan();

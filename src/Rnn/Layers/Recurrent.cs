@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Rnn.Initializers;
 using Rnn.Kernels;
@@ -281,6 +282,7 @@ public abstract class Recurrent : Layer
     /// <param name="output">[B, T, D·H] or [B, D·H].</param>
     /// <param name="finalHidden">[L·D, B, H] or empty.</param>
     /// <param name="finalCell">[L·D, B, H] or empty.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Run(Tensor<float> input, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, ReadOnlySpan<byte> mask, bool training, Span<float> output, Span<float> finalHidden, Span<float> finalCell)
     {
         var batch = (int)input.Lengths[0];
@@ -403,6 +405,7 @@ public abstract class Recurrent : Layer
     /// <param name="dInput">dL/dinput [B, T, F] (written), or empty when not needed.</param>
     /// <param name="dh0">dL/dh0 [L·D, B, H] (written) or empty.</param>
     /// <param name="dc0">dL/dc0 [L·D, B, H] (written) or empty.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void BackwardRun(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> finalHidden, ReadOnlySpan<float> finalCell, Span<float> dInput, Span<float> dh0, Span<float> dc0)
     {
         var record = _record!;
@@ -652,6 +655,7 @@ public abstract class Recurrent : Layer
 
 
     /// <summary>[B, T, F] batch-major to [T·B, F] time-major, reversing time when asked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ToTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
     {
         for (var b = 0; b < batch; b++)
@@ -665,6 +669,7 @@ public abstract class Recurrent : Layer
     }
 
     /// <summary>[T·B, F] time-major to [B, T, F] batch-major, reversing time when asked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FromTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
     {
         for (var b = 0; b < batch; b++)
@@ -677,6 +682,7 @@ public abstract class Recurrent : Layer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ConcatenateDirections(int layer, int rows, Span<float> destination)
     {
         var hidden = Units;

@@ -257,10 +257,7 @@ internal sealed class RecurrentScan : IWorkerJob
             return;
         }
 
-        for (var g = 0; g < Gates; g++)
-        {
-            Gemm.Multiply(a, lda, m, p, (g * Hidden) + start, (g * Hidden) + end, c, gh, accumulate);
-        }
+        Gemm.MultiplyBlocks(a, lda, m, p, start, end, Gates, Hidden, c, gh, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Rnn.Losses;
 
@@ -199,6 +200,7 @@ public abstract class Loss
     /// <param name="mask">[rows] nonzero where a row counts, or empty when all count.</param>
     /// <returns>The mean loss over the counted rows; 0 when none counts.</returns>
     /// <exception cref="ArgumentException">A target in a counted row is invalid for the loss.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal float Compute(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, int rows, int classes, ReadOnlySpan<byte> mask)
     {
         var targetWidth = TargetsAreClassIndices ? 1 : classes;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Rnn.Layers;
 
 namespace Rnn.Models;
@@ -97,6 +98,7 @@ internal sealed class ExecutionPlan
     /// Runs every layer on <see cref="Input"/>, passing masks along; recurrent layer i starts from
     /// <paramref name="hidden"/>[i] (and <paramref name="cells"/>[i]) and leaves its final state there, when given.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(IReadOnlyList<Layer> layers, bool training, float[]?[]? hidden, float[]?[]? cells)
     {
         var current = Input;
@@ -157,6 +159,7 @@ internal sealed class ExecutionPlan
     private static int StepCount(ReadOnlySpan<nint> shape) => (int)(shape.Length >= 2 ? shape[0] * shape[1] : shape[0]);
 
     /// <summary>Backpropagates <see cref="OutputGradient"/> through every layer (the first one's input gradient is not computed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(IReadOnlyList<Layer> layers)
     {
         var gradient = OutputGradient;

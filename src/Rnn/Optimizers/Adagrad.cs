@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rnn.Layers;
 
 namespace Rnn.Optimizers;
@@ -70,6 +71,7 @@ public sealed class Adagrad : Optimizer
     private protected override void Initialize(ParameterState state) => Array.Fill(state.Buffers[0], InitialAccumulatorValue);
 
     // torch/optim/adagrad.py, _single_tensor_adagrad.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Update(Parameter parameter, ParameterState? state, float learningRate)
     {
         var param = parameter.Data;

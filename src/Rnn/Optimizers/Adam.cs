@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rnn.Layers;
 
 namespace Rnn.Optimizers;
@@ -130,6 +131,7 @@ public sealed class Adam : Optimizer
     private protected override void AddConfig(Dictionary<string, string> config)
         => AddConfig(config, Beta1, Beta2, Epsilon, WeightDecay, AmsGrad);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Update(Parameter parameter, ParameterState? state, float learningRate)
         => Update(this, parameter, state!, learningRate, Beta1, Beta2, Epsilon, WeightDecay, decoupled: false, AmsGrad);
 }

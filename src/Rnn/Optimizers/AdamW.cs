@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rnn.Layers;
 
 namespace Rnn.Optimizers;
@@ -69,6 +70,7 @@ public sealed class AdamW : Optimizer
     private protected override void AddConfig(Dictionary<string, string> config)
         => Adam.AddConfig(config, Beta1, Beta2, Epsilon, WeightDecay, AmsGrad);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Update(Parameter parameter, ParameterState? state, float learningRate)
         => Adam.Update(this, parameter, state!, learningRate, Beta1, Beta2, Epsilon, WeightDecay, decoupled: true, AmsGrad);
 }

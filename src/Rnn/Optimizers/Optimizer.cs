@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Rnn.Layers;
 
@@ -220,6 +221,7 @@ public abstract class Optimizer
     /// <param name="parameters">The parameters to update, each once, in a fixed order from call to call.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> or one of them is null.</exception>
     /// <exception cref="InvalidOperationException">The schedule returned a negative or non-finite learning rate.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);

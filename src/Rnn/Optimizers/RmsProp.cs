@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rnn.Layers;
 
 namespace Rnn.Optimizers;
@@ -90,6 +91,7 @@ public sealed class RmsProp : Optimizer
     }
 
     // torch/optim/rmsprop.py, _single_tensor_rmsprop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Update(Parameter parameter, ParameterState? state, float learningRate)
     {
         var param = parameter.Data;

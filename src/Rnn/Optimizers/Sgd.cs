@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rnn.Layers;
 
 namespace Rnn.Optimizers;
@@ -77,6 +78,7 @@ public sealed class Sgd : Optimizer
     }
 
     // torch/optim/sgd.py, _single_tensor_sgd.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void Update(Parameter parameter, ParameterState? state, float learningRate)
     {
         var param = parameter.Data;
