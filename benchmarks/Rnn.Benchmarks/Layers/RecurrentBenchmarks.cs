@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
 using Rnn.Benchmarks.Peers;
 using Rnn.Losses;
 using Rnn.Optimizers;
@@ -13,7 +14,7 @@ namespace Rnn.Benchmarks.Layers;
 /// update (ONNX Runtime does not train).
 /// </summary>
 [Config(typeof(LayerBenchmarkConfig))]
-public class RecurrentBenchmarks
+public class RecurrentBenchmarks : IFlopCount
 {
     private Sequential _model = null!;
     private Tensor<float> _x = null!;
@@ -30,6 +31,14 @@ public class RecurrentBenchmarks
 
     [Params(1, 2)]
     public int Threads { get; set; } = 1;
+
+    /// <summary>Forward FLOPs for inference; three times that for a training step (forward, and backward's two products per weight).</summary>
+    public double FlopsPerOperation(BenchmarkCase benchmarkCase)
+    {
+        var w = Layers.Workload.Named((string)benchmarkCase.Parameters[nameof(Workload)]);
+        var forward = w.ForwardFlops((string)benchmarkCase.Parameters[nameof(Cell)]);
+        return benchmarkCase.Descriptor.WorkloadMethod.Name.Contains("Train", StringComparison.Ordinal) ? 3 * forward : forward;
+    }
 
     [GlobalSetup(Targets = [nameof(RnnInference), nameof(RnnTrainStep)])]
     public void SetupRnn()

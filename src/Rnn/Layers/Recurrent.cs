@@ -44,6 +44,7 @@ public abstract class Recurrent : Layer
 
     // What the last training forward pass saw; null when backward is not possible.
     private ForwardRecord? _record;
+    private readonly ForwardRecord _recordStorage = new();
 
     private protected Recurrent(
         CellKind kind, int units, bool returnSequences, bool returnState, bool goBackwards, bool bidirectional, int numLayers,
@@ -394,7 +395,9 @@ public abstract class Recurrent : Layer
 
         if (training)
         {
-            _record = new ForwardRecord(batch, time, !h0.IsEmpty, !c0.IsEmpty, !mask.IsEmpty, applyDropout);
+            // One record object reused: a training step must not allocate.
+            _recordStorage.Set(batch, time, !h0.IsEmpty, !c0.IsEmpty, !mask.IsEmpty, applyDropout);
+            _record = _recordStorage;
         }
     }
 
@@ -781,5 +784,22 @@ public abstract class Recurrent : Layer
         }
     }
 
-    private sealed record ForwardRecord(int Batch, int Time, bool HasInitialHidden, bool HasInitialCell, bool HasMask, bool DropoutApplied);
+    /// <summary>What the last training forward pass saw, for backward.</summary>
+    private sealed class ForwardRecord
+    {
+        public int Batch { get; private set; }
+
+        public int Time { get; private set; }
+
+        public bool HasInitialHidden { get; private set; }
+
+        public bool HasInitialCell { get; private set; }
+
+        public bool HasMask { get; private set; }
+
+        public bool DropoutApplied { get; private set; }
+
+        public void Set(int batch, int time, bool hasInitialHidden, bool hasInitialCell, bool hasMask, bool dropoutApplied)
+            => (Batch, Time, HasInitialHidden, HasInitialCell, HasMask, DropoutApplied) = (batch, time, hasInitialHidden, hasInitialCell, hasMask, dropoutApplied);
+    }
 }

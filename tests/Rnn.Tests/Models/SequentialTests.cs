@@ -385,4 +385,23 @@ public class SequentialTests
         var expected = lstm.Forward(middle, null, null, Tensor.Create(reversed, [3, 6])).Output;
         Assert.Equal(TestUtil.Span(expected).ToArray(), TestUtil.Span(model.Predict(x)).ToArray());
     }
+
+    [Fact]
+    public void TrainOnBatchAndPredict_AllocateNothingInSteadyState()
+    {
+        var (x, y) = MeanData(16);
+        var model = new Sequential([new Lstm(8, inputShape: (null, 2), returnSequences: true, numLayers: 2, dropout: 0.1f), new Gru(6), new Dense(1)], seed: 3);
+        model.Compile(new Adam() { GlobalClipNorm = 1f }, Loss.MeanSquaredError, Metric.MeanAbsoluteError);
+        var output = TestUtil.ToTensor(new float[16], 16, 1);
+        model.TrainOnBatch(x, y);
+        model.Predict(x, output, batchSize: 16);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 5; i++)
+        {
+            model.TrainOnBatch(x, y);
+            model.Predict(x, output, batchSize: 16);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
