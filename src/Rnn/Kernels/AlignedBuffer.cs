@@ -27,6 +27,22 @@ internal sealed class AlignedBuffer
         get => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _offset);
     }
 
+    /// <summary>The first <paramref name="length"/> floats (at most <see cref="Capacity"/>), from the aligned start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<float> Span(int length)
+    {
+        Debug.Assert(length <= Capacity);
+        return MemoryMarshal.CreateSpan(ref Start, length);
+    }
+
+    /// <summary>Floats [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) from the aligned start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<float> Slice(int start, int length)
+    {
+        Debug.Assert(start >= 0 && length >= 0 && start + length <= Capacity);
+        return MemoryMarshal.CreateSpan(ref Unsafe.Add(ref Start, start), length);
+    }
+
     /// <summary>
     /// Makes room for <paramref name="length"/> floats. Grows by exactly what is asked (callers size by
     /// their largest shape once), and keeps the current storage when it is large enough; contents are not

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Rnn.Kernels;
 
@@ -80,6 +81,7 @@ internal sealed class WorkerPool
     /// Runs <paramref name="job"/> on <paramref name="workers"/> workers (the caller being worker 0) and returns
     /// when all are done. Falls back to one worker when the pool is busy or <paramref name="workers"/> is 1.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(IWorkerJob job, int workers)
     {
         if (workers <= 1 || Workers == 1 || !_runLock.TryEnter())
@@ -134,6 +136,7 @@ internal sealed class WorkerPool
     }
 
     /// <summary>Waits until every worker of the current run has arrived (a sense-reversing barrier).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Barrier(int workers)
     {
         if (workers <= 1)
@@ -165,6 +168,7 @@ internal sealed class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Loop(int index)
     {
         var seen = 0;
