@@ -27,7 +27,8 @@ public static class Report
         output.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
         foreach (var group in rows.GroupBy(r => (Cell: r["Cell"], Workload: r["Workload"], Threads: r["Threads"])).OrderBy(g => Order(g.Key.Cell)).ThenBy(g => Order(g.Key.Workload)).ThenBy(g => g.Key.Threads, StringComparer.Ordinal))
         {
-            double? Median(string method) => group.FirstOrDefault(r => r["Method"] == method) is { } row ? Number(row["Median"]) : null;
+            // The CSV holds microseconds; the table shows milliseconds or microseconds.
+            double? Median(string method) => group.FirstOrDefault(r => r["Method"] == method) is { } row ? Number(row["Median"]) / 1000 : null;
             string Column(string method, string name) => group.FirstOrDefault(r => r["Method"] == method) is { } row ? row[name] : "-";
             var ours = Median("RnnInference");
             var torch = Median("PyTorchInference");

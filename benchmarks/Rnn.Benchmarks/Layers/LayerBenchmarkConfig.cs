@@ -19,7 +19,7 @@ public sealed class LayerBenchmarkConfig : ManualConfig
         AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1).WithMinIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150)));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median, StatisticColumn.Min, new GflopsColumn(best: false), new GflopsColumn(best: true));
-        AddExporter(new CsvExporter(CsvSeparator.Comma, SummaryStyle.Default.WithTimeUnit(Perfolizer.Horology.TimeUnit.Millisecond).WithSizeUnit(SizeUnit.B)));
+        AddExporter(new CsvExporter(CsvSeparator.Comma, SummaryStyle.Default.WithTimeUnit(Perfolizer.Horology.TimeUnit.Microsecond).WithSizeUnit(SizeUnit.B)));
         SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(20);
         WithOptions(ConfigOptions.DisableOptimizationsValidator);
     }
