@@ -20,6 +20,9 @@ public static class Program
         }
 
         var config = ManualConfig.Create(DefaultConfig.Instance);
+        args = TakeParameterFilter(args, "--cells", "Cell", config);
+        args = TakeParameterFilter(args, "--workloads", "Workload", config);
+        args = TakeParameterFilter(args, "--threads", "Threads", config);
         if (!TorchPeer.TryLoad(out var problem))
         {
             Console.WriteLine($"PyTorch benchmarks skipped: libtorch could not load ({problem}). On Debian 12, run benchmarks/torchsharp-fix.sh.");
@@ -28,5 +31,31 @@ public static class Program
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         return 0;
+    }
+
+    /// <summary>
+    /// Our own options, removed before BenchmarkDotNet sees the arguments: <c>--cells lstm,gru</c>,
+    /// <c>--workloads medium,large</c>, <c>--threads 2</c> keep only the layer benchmark cases with those parameter values.
+    /// </summary>
+    private static string[] TakeParameterFilter(string[] args, string option, string parameter, ManualConfig config)
+    {
+        var index = Array.IndexOf(args, option);
+        if (index < 0)
+        {
+            return args;
+        }
+
+        if (index + 1 >= args.Length)
+        {
+            throw new ArgumentException($"{option} needs a comma-separated list of values, e.g. {option} {(parameter == "Threads" ? "1,2" : "lstm,gru")}.");
+        }
+
+        var wanted = args[index + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        config.AddFilter(new SimpleFilter(b =>
+        {
+            var value = b.Parameters.Items.FirstOrDefault(p => p.Name == parameter)?.Value;
+            return value is null || wanted.Contains(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), StringComparer.OrdinalIgnoreCase);
+        }));
+        return [.. args[..index], .. args[(index + 2)..]];
     }
 }

@@ -11,7 +11,7 @@ namespace Rnn.Layers;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Forward: <c>A[T·B, G·H] = X · W_ihᵀ</c> for all steps at once; each step adds <c>h_{t-1} · W_hhᵀ</c> (one GEMM
+/// Forward: <c>A[T·B, G·H] = X · W_ihᵀ</c>, one GEMM per chunk of steps (about 64 rows); each step adds <c>h_{t-1} · W_hhᵀ</c> (one GEMM
 /// for all gates) and runs the cell's fused kernel, which writes h_t (and c_t) and, when training, the gate
 /// activations in place of the pre-activations. Backward walks the steps in reverse: the fused backward kernel
 /// turns the activations into the pre-activation gradients dA_t in place, and <c>dh_{t-1} += dA_t · W_hh</c>
@@ -67,6 +67,8 @@ internal sealed class RecurrentScan : IWorkerJob
     private float[] _inputGradient = [];
     private int _batch;
     private int _time;
+    private int _chunk = 1;
+    private int _keptRows;
 
     // The arguments of the pass in progress, for the workers.
     private bool _backward;
@@ -146,6 +148,15 @@ internal sealed class RecurrentScan : IWorkerJob
         return Math.Max(1, Math.Min(available, Hidden / (2 * UnitBlock)));
     }
 
+    /// <summary>
+    /// Steps per input-projection GEMM: enough steps for about 64 rows. Projecting a chunk just before its steps
+    /// read it, instead of all T·B rows up front, keeps the projection in cache for the step GEMM that adds to it
+    /// and the gate kernel (measured on LSTM medium, B = 64: 9.9 → 8.2 ms on one thread, 5.7 → 4.8 ms on two), and
+    /// at inference only one chunk of gates is kept. A whole chunk at once keeps M = 1 streaming efficient: its
+    /// projection is still one GEMM over 64 steps rather than 64 row-vector products.
+    /// </summary>
+    private static int ProjectionChunk(int batch, int time) => Math.Clamp((64 + batch - 1) / batch, 1, Math.Max(1, time));
+
     /// <summary>Prepares a forward pass (single-threaded); then run <see cref="Execute"/> on one or more workers.</summary>
     /// <param name="x">[T·B, I] inputs, time-major (kept until the pass and any backward pass are done).</param>
     /// <param name="time">T.</param>
@@ -166,7 +177,9 @@ internal sealed class RecurrentScan : IWorkerJob
         _training = training;
         _backward = false;
         RefreshWeights();
-        _gates.EnsureCapacity(rows * gh);
+        _chunk = ProjectionChunk(batch, time);
+        _keptRows = training ? rows : Math.Min(time, _chunk) * batch;
+        _gates.EnsureCapacity(_keptRows * gh);
         _states.EnsureCapacity((time + 1) * batch * hidden);
         if (HasCell)
         {
@@ -175,7 +188,7 @@ internal sealed class RecurrentScan : IWorkerJob
 
         if (SplitsHiddenPart)
         {
-            _hiddenPart.EnsureCapacity(rows * gh);
+            _hiddenPart.EnsureCapacity(_keptRows * gh);
         }
 
         var initialSlot = Reverse ? time : 0;
@@ -272,18 +285,14 @@ internal sealed class RecurrentScan : IWorkerJob
         var batch = _batch;
         var rows = time * batch;
         var block = batch * hidden;
-        var gates = _gates.Span(rows * gh);
+        var gates = _gates.Span(_keptRows * gh);
         var states = _states.Span((time + 1) * block);
         var cells = HasCell ? _cells.Span((time + 1) * block) : default;
         var mask = _mask;
         var width = UnitLoop.Best;
 
-        // A[T·B, G·H] = X · W_ihᵀ for all steps at once, this worker's columns.
-        if (start < end)
-        {
-            MultiplyGateColumns(_x.AsSpan(0, rows * InputSize), InputSize, rows, _weightIhT, gates, start, end, accumulate: false);
-        }
-
+        var chunk = _chunk;
+        var chunkFirst = 0;
         for (var s = 0; s < time; s++)
         {
             var t = Reverse ? time - 1 - s : s;
@@ -291,13 +300,25 @@ internal sealed class RecurrentScan : IWorkerJob
             var slot = Reverse ? t : t + 1;
             var hPrev = states.Slice(prevSlot * block, block);
             var h = states.Slice(slot * block, block);
-            var stepGates = gates.Slice(t * batch * gh, batch * gh);
+            if (s % chunk == 0 && start < end)
+            {
+                // A = X · W_ihᵀ for the next chunk of steps, this worker's columns, just before the steps read it.
+                var steps = Math.Min(chunk, time - s);
+                chunkFirst = Reverse ? t - steps + 1 : t;
+                var first = _training ? chunkFirst : 0;
+                MultiplyGateColumns(
+                    _x.AsSpan(chunkFirst * batch * InputSize, steps * batch * InputSize), InputSize, steps * batch, _weightIhT,
+                    gates.Slice(first * batch * gh, steps * batch * gh), start, end, accumulate: false);
+            }
+
+            var gateStep = _training ? t : t - chunkFirst;
+            var stepGates = gates.Slice(gateStep * batch * gh, batch * gh);
             Span<float> stepHidden = default;
             if (start < end)
             {
                 if (SplitsHiddenPart)
                 {
-                    stepHidden = _hiddenPart.Slice(t * batch * gh, batch * gh);
+                    stepHidden = _hiddenPart.Slice(gateStep * batch * gh, batch * gh);
                     MultiplyGateColumns(hPrev, hidden, batch, _weightHhT, stepHidden, start, end, accumulate: false);
                 }
                 else
