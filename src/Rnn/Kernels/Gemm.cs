@@ -369,18 +369,60 @@ internal static class Gemm
             return;
         }
 
+        if (t >= j0 && TOps.Count >= 8)
+        {
+            // The tile's first j1 - t columns are in range: narrower tiles of the same panel write them straight
+            // into C (16 and 8 columns), and only the last few go through the scratch tile. A narrower vector
+            // computes each element by the same FMA chain, so the bits do not change (seed model: 80 = 2·32 + 16
+            // columns, H = 20 for a SimpleRnn).
+            var done = 0;
+            var count = j1 - t;
+            if (TOps.Count == 16 && count >= 16)
+            {
+                Tile<Simd256, Vector256<float>, TLayout>(rows, ref a, ref b, kc, ref Unsafe.Add(ref c, t), ldc, load);
+                done = 16;
+            }
+
+            if (count - done >= 8)
+            {
+                Tile<Simd128, Vector128<float>, TLayout>(rows, ref a, ref Unsafe.Add(ref b, done), kc, ref Unsafe.Add(ref c, t + done), ldc, load);
+                done += 8;
+            }
+
+            if (done < count)
+            {
+                ScratchTile<Simd128, Vector128<float>, TLayout>(rows, ref a, ref Unsafe.Add(ref b, done), kc, ref Unsafe.Add(ref c, t + done), ldc, 0, count - done, load, workspace);
+            }
+
+            return;
+        }
+
         var lo = Math.Max(t, j0);
         var hi = Math.Min(t + w, j1);
+        ScratchTile<TOps, TV, TLayout>(rows, ref a, ref b, kc, ref Unsafe.Add(ref c, lo), ldc, lo - t, hi - t, load, workspace);
+    }
+
+    /// <summary>
+    /// One micro-tile computed into the scratch tile, of which columns [<paramref name="from"/>, <paramref name="to"/>)
+    /// are copied to <paramref name="c"/> (which points at column <paramref name="from"/>).
+    /// </summary>
+    private static void ScratchTile<TOps, TV, TLayout>(int rows, ref float a, ref float b, nint kc, ref float c, nint ldc, int from, int to, bool load, Workspace workspace)
+        where TOps : ISimdOps<TV>
+        where TV : struct
+        where TLayout : IPackedALayout
+    {
+        var w = 2 * TOps.Count;
         ref var scratch = ref MemoryMarshal.GetArrayDataReference(workspace.Edge);
-        ref var cTile = ref Unsafe.Add(ref c, t);
+        ref var cTile = ref Unsafe.Subtract(ref c, from);
         if (load)
         {
-            CopyColumns(ref cTile, ldc, ref scratch, w, rows, lo - t, hi - t);
+            CopyColumns(ref cTile, ldc, ref scratch, w, rows, from, to);
         }
 
         Tile<TOps, TV, TLayout>(rows, ref a, ref b, kc, ref scratch, w, load);
-        CopyColumns(ref scratch, w, ref cTile, ldc, rows, lo - t, hi - t);
+        CopyColumns(ref scratch, w, ref cTile, ldc, rows, from, to);
     }
+
 
     private static void CopyColumns(ref float source, nint sourceStride, ref float destination, nint destinationStride, int rows, int from, int to)
     {
