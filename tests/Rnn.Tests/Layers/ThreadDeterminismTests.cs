@@ -69,4 +69,70 @@ public class ThreadDeterminismTests
             Assert.True(BitConverter.SingleToInt32Bits(single[i]) == BitConverter.SingleToInt32Bits(parallel[i]), $"value {i}: {single[i]:R} on one thread, {parallel[i]:R} on two");
         }
     }
+
+    /// <summary>
+    /// Inference keeps only one chunk of gates and projects the input chunk by chunk: its outputs equal the training
+    /// pass's bits (dropout off, one layer), on one thread and on two, with many chunks (batch 3: 22 steps each).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Inference_EqualsTheTrainingPassBitwise_OnOneAndTwoThreads(ReferenceCell cell, bool bidirectional)
+    {
+        const int Batch = 3, Time = 50, Input = 5, Hidden = 200;
+        var random = new Random(5);
+        var x = TestUtil.ToTensor(TestUtil.RandomArray(random, Batch * Time * Input), Batch, Time, Input);
+        var mask = System.Numerics.Tensors.Tensor.Create(RecurrentHarness.RandomMask(random, Batch, Time), [Batch, Time]);
+        var previous = Parallelism.ThreadCount;
+        try
+        {
+            float[]? expected = null;
+            foreach (var threads in new[] { 1, 2 })
+            {
+                Parallelism.ThreadCount = threads;
+                var layer = RecurrentHarness.CreateLayer(cell, Hidden, layers: 1, bidirectional, returnSequences: true, returnState: true, seed: 6);
+                layer.Build(-1, Input);
+                var trained = layer.Forward(x, null, null, mask, training: true);
+                expected ??= [.. TestUtil.Span(trained.Output), .. TestUtil.Span(trained.FinalHidden!)];
+                var inferred = layer.Forward(x, null, null, mask, training: false);
+                float[] actual = [.. TestUtil.Span(inferred.Output), .. TestUtil.Span(inferred.FinalHidden!)];
+                Assert.Equal(expected.Length, actual.Length);
+                for (var i = 0; i < expected.Length; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{threads} thread(s), value {i}: {expected[i]:R} when training, {actual[i]:R} at inference");
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.ThreadCount = previous;
+        }
+    }
+
+    [Fact]
+    public void SmallProblems_RunOnOneThread_WhateverThreadCountSays()
+    {
+        var previous = Parallelism.ThreadCount;
+        try
+        {
+            Parallelism.ThreadCount = 2;
+            var random = new Random(8);
+
+            // The seed model: batch 32, 20 units, 1 feature: 32 · 4 · 20 · 21 ≈ 54k multiply-adds per step.
+            var small = RecurrentHarness.CreateLayer(ReferenceCell.Lstm, 20, seed: 1);
+            small.Build(-1, 1);
+            var runsBefore = WorkerPool.Shared.ParallelRuns;
+            small.Forward(TestUtil.ToTensor(TestUtil.RandomArray(random, 32 * 10), 32, 10, 1), null);
+            Assert.Equal(runsBefore, WorkerPool.Shared.ParallelRuns);
+
+            // Batch 64, 128 units: 64 · 4 · 128 · 160 ≈ 5.2M multiply-adds per step, split.
+            var large = RecurrentHarness.CreateLayer(ReferenceCell.Lstm, 128, seed: 1);
+            large.Build(-1, 32);
+            large.Forward(TestUtil.ToTensor(TestUtil.RandomArray(random, 64 * 3 * 32), 64, 3, 32), null);
+            Assert.True(WorkerPool.Shared.ParallelRuns > runsBefore, "batch 64 × 128 units did not use the second thread");
+        }
+        finally
+        {
+            Parallelism.ThreadCount = previous;
+        }
+    }
 }
