@@ -14,12 +14,12 @@ internal static class LayerFactory
             {
                 nameof(Lstm) => new Lstm(
                     read.Int("units"), read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true), read.Enum("initialization", Initializers.WeightInitialization.Keras),
-                    seed: read.OptionalInt("seed"), name: name),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
                 nameof(Gru) => new Gru(
                     read.Int("units"), read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true), read.Enum("initialization", Initializers.WeightInitialization.Keras),
-                    seed: read.OptionalInt("seed"), name: name),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
                 nameof(SimpleRnn) => new SimpleRnn(
                     read.Int("units"), read.String("activation", "tanh") switch
                     {
@@ -28,8 +28,8 @@ internal static class LayerFactory
                         var other => throw new InvalidDataException($"Layer '{name}' (SimpleRnn) in the model file has activation '{other}', but it must be tanh or relu."),
                     },
                     read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true), read.Enum("initialization", Initializers.WeightInitialization.Keras),
-                    seed: read.OptionalInt("seed"), name: name),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
                 nameof(Dense) => new Dense(
                     read.Int("units"), ActivationFunctions.Parse(read.String("activation", "linear")), read.Bool("use_bias", true),
                     initialization: read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),

@@ -22,10 +22,15 @@ public sealed class Lstm : Recurrent
 {
     /// <summary>Creates an Lstm layer; parameters are created from <paramref name="inputShape"/> now, or from the first input.</summary>
     /// <param name="units">H, the hidden size.</param>
-    /// <param name="returnSequences">Return the output of every step ([batch, time, H·directions]) rather than the last ([batch, H·directions]).</param>
+    /// <param name="returnSequences">Return the output of every step ([batch, time, W]) rather than the last ([batch, W]); W = H, or 2H for a bidirectional layer that concatenates.</param>
     /// <param name="returnState">Also return the final states h_n and c_n, and accept their gradients in backward.</param>
     /// <param name="goBackwards">Process the sequence from its end and return the reversed output sequence (Keras's <c>go_backwards</c>).</param>
-    /// <param name="bidirectional">Add a reverse direction to each layer; outputs are concatenated [forward, reverse].</param>
+    /// <param name="bidirectional">Add a reverse direction to each layer; between stacked layers their outputs are concatenated [forward, reverse].</param>
+    /// <param name="mergeMode">
+    /// How the output combines the two directions of a bidirectional layer (Keras's <c>merge_mode</c>): Concat
+    /// [y_f, y_r] (2H features, the default), Sum y_f + y_r, Average (y_f + y_r) / 2 or Multiply y_f ⊙ y_r (H
+    /// features). Anything but Concat needs <paramref name="bidirectional"/>.
+    /// </param>
     /// <param name="numLayers">Number of stacked layers.</param>
     /// <param name="dropout">Dropout probability between stacked layers, during training.</param>
     /// <param name="useBias">Whether to have the bias vectors.</param>
@@ -35,9 +40,10 @@ public sealed class Lstm : Recurrent
     /// <param name="name">The layer's name, <c>lstm</c> by default.</param>
     public Lstm(
         int units, bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool bidirectional = false,
-        int numLayers = 1, float dropout = 0f, bool useBias = true, WeightInitialization initialization = WeightInitialization.Keras,
+        BidirectionalMerge mergeMode = BidirectionalMerge.Concat, int numLayers = 1, float dropout = 0f, bool useBias = true,
+        WeightInitialization initialization = WeightInitialization.Keras,
         (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null)
-        : base(CellKind.Lstm, units, returnSequences, returnState, goBackwards, bidirectional, numLayers, dropout, useBias, initialization, inputShape, seed, name, "lstm")
+        : base(CellKind.Lstm, units, returnSequences, returnState, goBackwards, bidirectional, mergeMode, numLayers, dropout, useBias, initialization, inputShape, seed, name, "lstm")
     {
     }
 }

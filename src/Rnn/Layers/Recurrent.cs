@@ -24,6 +24,15 @@ namespace Rnn.Layers;
 /// Between stacked layers, during training only, <see cref="Dropout"/> zeroes each output with that
 /// probability and scales the others by 1 / (1 - p), as PyTorch does.
 /// </para>
+/// <para>
+/// Output: the top layer's outputs, [batch, time, W] when returning sequences, else the last processed step's,
+/// [batch, W]. One direction: W = H. Two: the forward output y_f and the reverse output y_r (aligned in time)
+/// combined by <see cref="MergeMode"/> (Keras's <c>Bidirectional(merge_mode=...)</c>): Concat y = [y_f, y_r],
+/// W = 2H; Sum y = y_f + y_r, Average y = (y_f + y_r) / 2 and Multiply y = y_f ⊙ y_r, W = H. Backward splits
+/// dL/dy between the directions accordingly: dL/dy_f = dL/dy_r = dL/dy (Sum), dL/dy / 2 (Average), and
+/// dL/dy_f = dL/dy ⊙ y_r, dL/dy_r = dL/dy ⊙ y_f (Multiply). Padded steps give zeros in each direction, so
+/// a merged output is zero there too.
+/// </para>
 /// </remarks>
 public abstract class Recurrent : Layer
 {
@@ -41,13 +50,14 @@ public abstract class Recurrent : Layer
     private float[] _gradientA = [];
     private float[] _gradientB = [];
     private float[] _finalGradient = [];
+    private float[] _mergeGradient = [];
 
     // What the last training forward pass saw; null when backward is not possible.
     private ForwardRecord? _record;
     private readonly ForwardRecord _recordStorage = new();
 
     private protected Recurrent(
-        CellKind kind, int units, bool returnSequences, bool returnState, bool goBackwards, bool bidirectional, int numLayers,
+        CellKind kind, int units, bool returnSequences, bool returnState, bool goBackwards, bool bidirectional, BidirectionalMerge mergeMode, int numLayers,
         float dropout, bool useBias, WeightInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName)
         : base(name, defaultName, DeclaredShape(inputShape, name ?? defaultName), seed)
     {
@@ -63,6 +73,18 @@ public abstract class Recurrent : Layer
             throw new ArgumentOutOfRangeException(nameof(initialization), initialization, $"Layer '{Name}': unknown initialization.");
         }
 
+        if (!Enum.IsDefined(mergeMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mergeMode), mergeMode, $"Layer '{Name}': unknown merge mode; expected one of {string.Join(", ", Enum.GetNames<BidirectionalMerge>())}.");
+        }
+
+        if (mergeMode != BidirectionalMerge.Concat && !bidirectional)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' has mergeMode {mergeMode}, which combines the two directions of a bidirectional layer, so it expects bidirectional: true but received bidirectional: false; use BidirectionalMerge.Concat (the default) for one direction.",
+                nameof(mergeMode));
+        }
+
         _directionsJob = new DirectionsJob(this);
         _kind = kind;
         Units = units;
@@ -70,6 +92,7 @@ public abstract class Recurrent : Layer
         ReturnState = returnState;
         GoBackwards = goBackwards;
         Bidirectional = bidirectional;
+        MergeMode = mergeMode;
         NumLayers = numLayers;
         Dropout = dropout;
         UseBias = useBias;
@@ -79,7 +102,7 @@ public abstract class Recurrent : Layer
     /// <summary>H, the number of hidden units of each direction of each layer.</summary>
     public int Units { get; }
 
-    /// <summary>Whether the output has every step ([batch, time, units · directions]) or only the last ([batch, units · directions]).</summary>
+    /// <summary>Whether the output has every step ([batch, time, <see cref="OutputFeatures"/>]) or only the last ([batch, <see cref="OutputFeatures"/>]).</summary>
     public bool ReturnSequences { get; }
 
     /// <summary>Whether <see cref="Forward(Tensor{float}, Tensor{float}?, Tensor{float}?, Tensor{bool}?, bool)"/> returns the final states, and <see cref="Backward(Tensor{float}, Tensor{float}?, Tensor{float}?)"/> accepts their gradients.</summary>
@@ -92,11 +115,24 @@ public abstract class Recurrent : Layer
     /// </summary>
     public bool GoBackwards { get; }
 
-    /// <summary>Whether each layer also runs a second direction over the reversed sequence, its outputs concatenated after the first's.</summary>
+    /// <summary>
+    /// Whether each layer also runs a second direction over the reversed sequence. Between stacked layers its outputs
+    /// are concatenated after the first's; the layer's output combines them by <see cref="MergeMode"/>.
+    /// </summary>
     public bool Bidirectional { get; }
+
+    /// <summary>
+    /// How a bidirectional layer's output combines its two directions (Keras's <c>merge_mode</c>): concatenated
+    /// (the default, 2H features), or summed, averaged or multiplied element-wise (H features). Always
+    /// <see cref="BidirectionalMerge.Concat"/> for one direction. Final states are per direction whatever the mode.
+    /// </summary>
+    public BidirectionalMerge MergeMode { get; }
 
     /// <summary>1 or 2.</summary>
     public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>The output's feature count: H · directions when concatenating, H when the directions are summed, averaged or multiplied.</summary>
+    public int OutputFeatures => MergeMode == BidirectionalMerge.Concat ? Units * Directions : Units;
 
     /// <summary>Number of stacked layers (PyTorch's <c>num_layers</c>).</summary>
     public int NumLayers { get; }
@@ -258,7 +294,7 @@ public abstract class Recurrent : Layer
     internal override int[] CheckBackward(Tensor<float> outputGradient)
     {
         var record = _record ?? throw NoTrainingForward();
-        var width = Units * Directions;
+        var width = OutputFeatures;
         int[] expected = ReturnSequences ? [record.Batch, record.Time, width] : [record.Batch, width];
         CheckShape(outputGradient, expected, "output gradient", "the output of the last Forward");
         return [record.Batch, record.Time, InputFeatures];
@@ -280,7 +316,7 @@ public abstract class Recurrent : Layer
     /// <param name="c0">[L·D, B, H] or empty.</param>
     /// <param name="mask">[B, T] or empty.</param>
     /// <param name="training">Keep what backward needs.</param>
-    /// <param name="output">[B, T, D·H] or [B, D·H].</param>
+    /// <param name="output">[B, T, W] or [B, W], W = <see cref="OutputFeatures"/>.</param>
     /// <param name="finalHidden">[L·D, B, H] or empty.</param>
     /// <param name="finalCell">[L·D, B, H] or empty.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -346,7 +382,11 @@ public abstract class Recurrent : Layer
         }
 
         var top = (NumLayers - 1) * directions;
-        if (ReturnSequences)
+        if (MergeMode != BidirectionalMerge.Concat)
+        {
+            MergeOutputs(timeMask, batch, time, output);
+        }
+        else if (ReturnSequences)
         {
             for (var d = 0; d < directions; d++)
             {
@@ -402,7 +442,7 @@ public abstract class Recurrent : Layer
     }
 
     /// <summary>The backward pass on validated arguments (see <see cref="Backward(Tensor{float}, Tensor{float}?, Tensor{float}?)"/>).</summary>
-    /// <param name="dOutput">dL/doutput, the last output's shape, or empty for zero.</param>
+    /// <param name="dOutput">dL/doutput, the last output's shape ([B, T, W] or [B, W], W = <see cref="OutputFeatures"/>), or empty for zero.</param>
     /// <param name="finalHidden">dL/dh_n [L·D, B, H] or empty.</param>
     /// <param name="finalCell">dL/dc_n [L·D, B, H] or empty.</param>
     /// <param name="dInput">dL/dinput [B, T, F] (written), or empty when not needed.</param>
@@ -420,13 +460,22 @@ public abstract class Recurrent : Layer
         var rows = time * batch;
         var block = batch * hidden;
         var mask = record.HasMask ? _mask.AsSpan(0, rows) : default;
+        var merged = MergeMode != BidirectionalMerge.Concat;
         float[]? layerOutputGradient = null;
         if (ReturnSequences && !dOutput.IsEmpty)
         {
             Buffers.Grow(ref _topGradient, rows * width);
             var topGradient = _topGradient.AsSpan(0, rows * width);
             layerOutputGradient = _topGradient;
-            ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
+            if (merged)
+            {
+                SplitMergedSequenceGradient(dOutput, batch, time, topGradient);
+            }
+            else
+            {
+                ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
+            }
+
             if (!mask.IsEmpty)
             {
                 for (var r = 0; r < rows; r++)
@@ -464,7 +513,11 @@ public abstract class Recurrent : Layer
                         finalHidden.Slice(index * block, block).CopyTo(finalGradient);
                     }
 
-                    if (fromOutput)
+                    if (fromOutput && merged)
+                    {
+                        AddMergedGradient(dOutput, d, batch, finalGradient);
+                    }
+                    else if (fromOutput)
                     {
                         for (var b = 0; b < batch; b++)
                         {
@@ -594,7 +647,7 @@ public abstract class Recurrent : Layer
     }
 
     private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape)
-        => ReturnSequences ? [inputShape[0], Units * Directions] : [Units * Directions];
+        => ReturnSequences ? [inputShape[0], OutputFeatures] : [OutputFeatures];
 
     internal override long CountParameters(ReadOnlySpan<int> inputShape)
     {
@@ -626,6 +679,7 @@ public abstract class Recurrent : Layer
             ("return_sequences", LayerConfig.Format(ReturnSequences)),
             ("go_backwards", LayerConfig.Format(GoBackwards)),
             ("bidirectional", LayerConfig.Format(Bidirectional)),
+            ("merge_mode", MergeMode.ToString()),
             ("num_layers", LayerConfig.Format(NumLayers)),
             ("dropout", LayerConfig.Format(Dropout)),
             ("use_bias", LayerConfig.Format(UseBias)),
@@ -698,6 +752,115 @@ public abstract class Recurrent : Layer
                 outputs.Slice(r * hidden, hidden).CopyTo(destination.Slice((r * width) + (d * hidden), hidden));
             }
         }
+    }
+
+    /// <summary>
+    /// The output of a bidirectional layer whose <see cref="MergeMode"/> is not Concat: y = merge(y_f, y_r) of the top
+    /// layer's two directions, per step ([B, T, H], zero at masked steps) or from their final states ([B, H]).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MergeOutputs(ReadOnlySpan<byte> timeMask, int batch, int time, Span<float> output)
+    {
+        var hidden = Units;
+        var top = (NumLayers - 1) * 2;
+        if (!ReturnSequences)
+        {
+            Merge(_scans[top].FinalHidden, _scans[top + 1].FinalHidden, output.Slice(0, batch * hidden));
+            return;
+        }
+
+        var forward = _scans[top].Outputs;
+        var backward = _scans[top + 1].Outputs;
+        for (var t = 0; t < time; t++)
+        {
+            for (var b = 0; b < batch; b++)
+            {
+                var row = (t * batch) + b;
+                var destination = output.Slice(((b * time) + t) * hidden, hidden);
+                if (!timeMask.IsEmpty && timeMask[row] == 0)
+                {
+                    destination.Clear();
+                }
+                else
+                {
+                    Merge(forward.Slice(row * hidden, hidden), backward.Slice(row * hidden, hidden), destination);
+                }
+            }
+        }
+    }
+
+    /// <summary>y = merge(y_f, y_r) element-wise, by <see cref="MergeMode"/> (Sum, Average or Multiply).</summary>
+    private void Merge(ReadOnlySpan<float> forward, ReadOnlySpan<float> backward, Span<float> destination)
+    {
+        switch (MergeMode)
+        {
+            case BidirectionalMerge.Multiply:
+                TensorPrimitives.Multiply(forward, backward, destination);
+                break;
+            case BidirectionalMerge.Average:
+                TensorPrimitives.Add(forward, backward, destination);
+                TensorPrimitives.Multiply(destination, 0.5f, destination);
+                break;
+            default:
+                TensorPrimitives.Add(forward, backward, destination);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// One direction's share of dL/dy, ∂y/∂y_d ⊙ dL/dy: dL/dy (Sum), dL/dy / 2 (Average), or
+    /// dL/dy ⊙ y_other (Multiply), from <paramref name="gradient"/> [H] and the other direction's output
+    /// <paramref name="other"/> [H], written to <paramref name="destination"/> [H].
+    /// </summary>
+    private void SplitGradient(ReadOnlySpan<float> gradient, ReadOnlySpan<float> other, Span<float> destination)
+    {
+        switch (MergeMode)
+        {
+            case BidirectionalMerge.Multiply:
+                TensorPrimitives.Multiply(gradient, other, destination);
+                break;
+            case BidirectionalMerge.Average:
+                TensorPrimitives.Multiply(gradient, 0.5f, destination);
+                break;
+            default:
+                gradient.CopyTo(destination);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The top layer's per-direction output gradient, time-major [T·B, 2H] (forward units, then reverse ones), from
+    /// dL/dy [B, T, H] of a merged sequence output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SplitMergedSequenceGradient(ReadOnlySpan<float> dOutput, int batch, int time, Span<float> destination)
+    {
+        var hidden = Units;
+        var top = (NumLayers - 1) * 2;
+        var forward = _scans[top].Outputs;
+        var backward = _scans[top + 1].Outputs;
+        for (var t = 0; t < time; t++)
+        {
+            for (var b = 0; b < batch; b++)
+            {
+                var row = (t * batch) + b;
+                var gradient = dOutput.Slice(((b * time) + t) * hidden, hidden);
+                SplitGradient(gradient, backward.Slice(row * hidden, hidden), destination.Slice(row * 2 * hidden, hidden));
+                SplitGradient(gradient, forward.Slice(row * hidden, hidden), destination.Slice((row * 2 * hidden) + hidden, hidden));
+            }
+        }
+    }
+
+    /// <summary>Adds direction <paramref name="d"/>'s share of dL/dy [B, H] of a merged last-step output to its final hidden gradient [B, H].</summary>
+    private void AddMergedGradient(ReadOnlySpan<float> dOutput, int d, int batch, Span<float> finalGradient)
+    {
+        var hidden = Units;
+        var block = batch * hidden;
+        var other = _scans[((NumLayers - 1) * 2) + 1 - d].FinalHidden;
+        Buffers.Grow(ref _mergeGradient, block);
+        var share = _mergeGradient.AsSpan(0, block);
+        SplitGradient(dOutput.Slice(0, block), other, share);
+        TensorPrimitives.Add(finalGradient, share, finalGradient);
     }
 
     private void FillDropoutMask(Span<float> mask)

@@ -7,10 +7,11 @@ namespace Rnn.Tests.Layers;
 /// <summary>One configuration of a recurrent layer and the data it runs on.</summary>
 public sealed record RecurrentCase(
     ReferenceCell Cell, int Batch, int Time, int Input, int Hidden, int Layers = 1, bool Bidirectional = false, bool InitialState = false,
-    bool Masked = false, bool GoBackwards = false, bool ReturnSequences = true, bool UseBias = true, float Dropout = 0f, int Seed = 1)
+    bool Masked = false, bool GoBackwards = false, bool ReturnSequences = true, bool UseBias = true, float Dropout = 0f, int Seed = 1,
+    BidirectionalMerge Merge = BidirectionalMerge.Concat)
 {
     public override string ToString()
-        => $"{Cell} B{Batch} T{Time} I{Input} H{Hidden} L{Layers}{(Bidirectional ? " bidir" : string.Empty)}{(InitialState ? " h0" : string.Empty)}"
+        => $"{Cell} B{Batch} T{Time} I{Input} H{Hidden} L{Layers}{(Bidirectional ? " bidir" : string.Empty)}{(Merge != BidirectionalMerge.Concat ? $" {Merge}" : string.Empty)}{(InitialState ? " h0" : string.Empty)}"
            + $"{(Masked ? " mask" : string.Empty)}{(GoBackwards ? " back" : string.Empty)}{(ReturnSequences ? " seq" : " last")}{(UseBias ? string.Empty : " nobias")}"
            + $"{(Dropout > 0 ? " dropout" : string.Empty)} seed{Seed}";
 }
@@ -19,12 +20,12 @@ public sealed record RecurrentCase(
 public static class RecurrentHarness
 {
     public static Recurrent CreateLayer(ReferenceCell cell, int hidden, int layers = 1, bool bidirectional = false, bool returnSequences = true,
-        bool returnState = true, bool goBackwards = false, bool useBias = true, float dropout = 0f, int seed = 7) => cell switch
+        bool returnState = true, bool goBackwards = false, bool useBias = true, float dropout = 0f, int seed = 7, BidirectionalMerge merge = BidirectionalMerge.Concat) => cell switch
         {
-            ReferenceCell.Lstm => new Lstm(hidden, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
-            ReferenceCell.Gru => new Gru(hidden, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
-            ReferenceCell.RnnRelu => new SimpleRnn(hidden, RnnActivation.Relu, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
-            _ => new SimpleRnn(hidden, RnnActivation.Tanh, returnSequences, returnState, goBackwards, bidirectional, layers, dropout, useBias, seed: seed),
+            ReferenceCell.Lstm => new Lstm(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, useBias, seed: seed),
+            ReferenceCell.Gru => new Gru(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, useBias, seed: seed),
+            ReferenceCell.RnnRelu => new SimpleRnn(hidden, RnnActivation.Relu, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, useBias, seed: seed),
+            _ => new SimpleRnn(hidden, RnnActivation.Tanh, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, useBias, seed: seed),
         };
 
     /// <summary>Copies the reference's parameters into the layer (same PyTorch names) and checks both have the same set.</summary>
@@ -61,7 +62,7 @@ public static class RecurrentHarness
     public static void Check(RecurrentCase c, double outputTolerance = 1e-5, double gradientTolerance = 1e-4)
     {
         var random = new Random(c.Seed);
-        var reference = new ReferenceRecurrent(c.Cell, c.Input, c.Hidden, c.Layers, c.Bidirectional, c.UseBias);
+        var reference = new ReferenceRecurrent(c.Cell, c.Input, c.Hidden, c.Layers, c.Bidirectional, c.UseBias, c.Merge);
         foreach (var values in reference.Parameters.Values)
         {
             // PyTorch's scale (uniform ±1/√H), so long sequences neither explode nor turn chaotic; rounded to
@@ -82,7 +83,7 @@ public static class RecurrentHarness
         var c0 = c.InitialState && c.Cell == ReferenceCell.Lstm ? RoundToFloat(TestUtil.RandomArray(random, stateLength)) : null;
         var mask = c.Masked ? RandomMask(random, c.Batch, c.Time) : null;
 
-        var layer = CreateLayer(c.Cell, c.Hidden, c.Layers, c.Bidirectional, c.ReturnSequences, returnState: true, c.GoBackwards, c.UseBias, c.Dropout, c.Seed);
+        var layer = CreateLayer(c.Cell, c.Hidden, c.Layers, c.Bidirectional, c.ReturnSequences, returnState: true, c.GoBackwards, c.UseBias, c.Dropout, c.Seed, c.Merge);
         layer.Build(-1, c.Input);
         CopyParameters(reference, layer);
         int[] stateShape = [c.Layers * directions, c.Batch, c.Hidden];

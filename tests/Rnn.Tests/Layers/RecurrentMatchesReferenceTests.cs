@@ -1,3 +1,4 @@
+using Rnn.Layers;
 using Rnn.Tests.Reference;
 
 namespace Rnn.Tests.Layers;
@@ -63,6 +64,41 @@ public class RecurrentMatchesReferenceTests
 
         return data;
     }
+
+    /// <summary>
+    /// Each merge mode × cell × returnSequences × 1–2 layers, on sizes that cycle through small and odd ones, with the
+    /// other options (initial states, masks, go-backwards, dropout, no bias) varying from case to case.
+    /// </summary>
+    public static TheoryData<RecurrentCase> MergeCases()
+    {
+        (int Batch, int Time, int Input, int Hidden)[] sizes = [(3, 5, 4, 5), (1, 17, 3, 33), (5, 3, 17, 1), (2, 9, 1, 17), (4, 1, 5, 3), (7, 4, 33, 9)];
+        var data = new TheoryData<RecurrentCase>();
+        var index = 0;
+        foreach (var merge in new[] { BidirectionalMerge.Sum, BidirectionalMerge.Average, BidirectionalMerge.Multiply })
+        {
+            foreach (var cell in Enum.GetValues<ReferenceCell>())
+            {
+                foreach (var layers in new[] { 1, 2 })
+                {
+                    foreach (var returnSequences in new[] { false, true })
+                    {
+                        var (batch, time, input, hidden) = sizes[index % sizes.Length];
+                        index++;
+                        data.Add(new RecurrentCase(
+                            cell, batch, time, input, hidden, layers, Bidirectional: true, InitialState: index % 2 == 0, Masked: index % 3 != 0,
+                            GoBackwards: index % 5 == 0, returnSequences, UseBias: index % 7 != 0, Dropout: layers > 1 && index % 4 == 0 ? 0.3f : 0f,
+                            Seed: 500 + index, Merge: merge));
+                    }
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(MergeCases))]
+    public void Recurrent_MergeModes_MatchReference(RecurrentCase c) => RecurrentHarness.Check(c);
 
     [Theory]
     [MemberData(nameof(OptionCases))]

@@ -1,3 +1,5 @@
+using Rnn.Layers;
+
 namespace Rnn.Tests.Reference;
 
 /// <summary>The cell kinds the reference knows, named as PyTorch's <c>mode</c>.</summary>
@@ -17,12 +19,21 @@ public enum ReferenceCell
 /// <remarks>
 /// Options mirror the library's: stacking, bidirectional, initial states, go-backwards (= running on the
 /// time-reversed input and mask), masks (masked steps hold the state; returned sequences are zero there),
-/// and dropout between layers given as explicit masks.
+/// and dropout between layers given as explicit masks. A bidirectional stack's output combines the top
+/// layer's two directions by <see cref="Merge"/> (Keras's <c>merge_mode</c>): y = [y_f, y_r], y_f + y_r,
+/// (y_f + y_r) / 2 or y_f · y_r, element by element; between layers they are always concatenated.
 /// </remarks>
 public sealed class ReferenceRecurrent
 {
-    public ReferenceRecurrent(ReferenceCell cell, int inputSize, int hidden, int numLayers = 1, bool bidirectional = false, bool useBias = true)
+    public ReferenceRecurrent(
+        ReferenceCell cell, int inputSize, int hidden, int numLayers = 1, bool bidirectional = false, bool useBias = true, BidirectionalMerge merge = BidirectionalMerge.Concat)
     {
+        if (merge != BidirectionalMerge.Concat && !bidirectional)
+        {
+            throw new ArgumentException("A merge mode other than Concat needs two directions.", nameof(merge));
+        }
+
+        Merge = merge;
         Cell = cell;
         InputSize = inputSize;
         Hidden = hidden;
@@ -61,6 +72,11 @@ public sealed class ReferenceRecurrent
 
     public int Directions => Bidirectional ? 2 : 1;
 
+    public BidirectionalMerge Merge { get; }
+
+    /// <summary>Features of the output: H·D when concatenating, H when merging the two directions into one.</summary>
+    public int OutputWidth => Merge == BidirectionalMerge.Concat ? Hidden * Directions : Hidden;
+
     public int Gates => Cell switch { ReferenceCell.Lstm => 4, ReferenceCell.Gru => 3, _ => 1 };
 
     public bool HasCell => Cell == ReferenceCell.Lstm;
@@ -96,7 +112,7 @@ public sealed class ReferenceRecurrent
     /// <summary>Results of a forward pass, with what backward needs.</summary>
     public sealed class Result
     {
-        public required double[] Output { get; init; }  // [B, T, D·H] or [B, D·H]
+        public required double[] Output { get; init; }  // [B, T, W] or [B, W], W = OutputWidth
 
         public required double[] HN { get; init; }      // [L·D, B, H]
 
@@ -212,30 +228,54 @@ public sealed class ReferenceRecurrent
         }
 
         var width = hidden * dirs;
+        var outWidth = OutputWidth;
+        var top = (NumLayers - 1) * dirs;
         double[] output;
         if (pass.ReturnSequences)
         {
-            output = new double[batch * time * width];
+            output = new double[batch * time * outWidth];
             for (var t = 0; t < time; t++)
             {
                 for (var b = 0; b < batch; b++)
                 {
-                    if (valid[t, b])
+                    if (!valid[t, b])
                     {
-                        Array.Copy(layerOut, ((t * batch) + b) * width, output, ((b * time) + t) * width, width);
+                        continue;
+                    }
+
+                    var row = ((t * batch) + b) * width;
+                    var at = ((b * time) + t) * outWidth;
+                    if (Merge == BidirectionalMerge.Concat)
+                    {
+                        Array.Copy(layerOut, row, output, at, width);
+                        continue;
+                    }
+
+                    for (var j = 0; j < hidden; j++)
+                    {
+                        output[at + j] = MergeValue(layerOut[row + j], layerOut[row + hidden + j]);
                     }
                 }
             }
         }
         else
         {
-            output = new double[batch * width];
-            var top = (NumLayers - 1) * dirs;
-            for (var d = 0; d < dirs; d++)
+            output = new double[batch * outWidth];
+            for (var b = 0; b < batch; b++)
             {
-                for (var b = 0; b < batch; b++)
+                if (Merge == BidirectionalMerge.Concat)
                 {
-                    Array.Copy(hn, (((top + d) * batch) + b) * hidden, output, (b * width) + (d * hidden), hidden);
+                    for (var d = 0; d < dirs; d++)
+                    {
+                        Array.Copy(hn, (((top + d) * batch) + b) * hidden, output, (b * width) + (d * hidden), hidden);
+                    }
+
+                    continue;
+                }
+
+                for (var j = 0; j < hidden; j++)
+                {
+                    output[(b * hidden) + j] = MergeValue(hn[(((top * batch) + b) * hidden) + j], hn[((((top + 1) * batch) + b) * hidden) + j]);
                 }
             }
         }
@@ -247,11 +287,14 @@ public sealed class ReferenceRecurrent
     {
         var pass = result.Pass;
         int batch = pass.Batch, time = pass.Time, hidden = Hidden, dirs = Directions, width = hidden * dirs;
+        var merged = Merge != BidirectionalMerge.Concat;
+        var top = (NumLayers - 1) * dirs;
         var grads = Parameters.ToDictionary(p => p.Key, p => new double[p.Value.Length]);
         var dh0 = new double[NumLayers * dirs * batch * hidden];
         var dc0 = new double[NumLayers * dirs * batch * hidden];
 
-        // Gradient reaching the top layer's output sequence, [T, B, width] in processing order.
+        // Gradient reaching the top layer's output sequence, [T, B, width] in processing order: through the merge,
+        // each direction gets ∂y/∂y_d · dL/dy, with y_d the direction's own output at that step.
         var dLayerOut = new double[time * batch * width];
         if (pass.ReturnSequences)
         {
@@ -259,9 +302,25 @@ public sealed class ReferenceRecurrent
             {
                 for (var b = 0; b < batch; b++)
                 {
-                    if (result.Valid[t, b])
+                    if (!result.Valid[t, b])
                     {
-                        Array.Copy(outputGradient, ((b * time) + t) * width, dLayerOut, ((t * batch) + b) * width, width);
+                        continue;
+                    }
+
+                    var row = ((t * batch) + b) * width;
+                    if (!merged)
+                    {
+                        Array.Copy(outputGradient, ((b * time) + t) * width, dLayerOut, row, width);
+                        continue;
+                    }
+
+                    var forward = result.Caches[top][t, b, 0].H;
+                    var reverse = result.Caches[top + 1][t, b, 0].H;
+                    for (var j = 0; j < hidden; j++)
+                    {
+                        var g = outputGradient[(((b * time) + t) * hidden) + j];
+                        dLayerOut[row + j] = MergeGradient(g, reverse[j]);
+                        dLayerOut[row + hidden + j] = MergeGradient(g, forward[j]);
                     }
                 }
             }
@@ -301,7 +360,9 @@ public sealed class ReferenceRecurrent
                     {
                         for (var j = 0; j < hidden; j++)
                         {
-                            dh[j] += outputGradient[(b * width) + (d * hidden) + j];
+                            dh[j] += merged
+                                ? MergeGradient(outputGradient[(b * hidden) + j], result.HN[((((top + 1 - d) * batch) + b) * hidden) + j])
+                                : outputGradient[(b * width) + (d * hidden) + j];
                         }
                     }
 
@@ -387,6 +448,24 @@ public sealed class ReferenceRecurrent
 
         return sum;
     }
+
+    /// <summary>y from the forward output y_f and the reverse output y_r.</summary>
+    private double MergeValue(double forward, double reverse) => Merge switch
+    {
+        BidirectionalMerge.Sum => forward + reverse,
+        BidirectionalMerge.Average => (forward + reverse) / 2,
+        BidirectionalMerge.Multiply => forward * reverse,
+        _ => throw new InvalidOperationException($"No element-wise merge for {Merge}."),
+    };
+
+    /// <summary>dL/dy_d from dL/dy and the other direction's output: ∂(y_f + y_r)/∂y_d = 1, ∂((y_f + y_r)/2)/∂y_d = 1/2, ∂(y_f·y_r)/∂y_f = y_r.</summary>
+    private double MergeGradient(double gradient, double other) => Merge switch
+    {
+        BidirectionalMerge.Sum => gradient,
+        BidirectionalMerge.Average => gradient / 2,
+        BidirectionalMerge.Multiply => gradient * other,
+        _ => throw new InvalidOperationException($"No element-wise merge for {Merge}."),
+    };
 
     private static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
 

@@ -1,18 +1,27 @@
+using Rnn.Layers;
+
 namespace Rnn.Tests.Reference;
 
 /// <summary>The float64 reference's analytic backward agrees with central finite differences of its forward.</summary>
 public class ReferenceRecurrentTests
 {
-    public static TheoryData<ReferenceCell, int, bool, bool, bool, bool, bool, bool> Cases()
+    public static TheoryData<ReferenceCell, int, bool, bool, bool, bool, bool, bool, BidirectionalMerge> Cases()
     {
-        var data = new TheoryData<ReferenceCell, int, bool, bool, bool, bool, bool, bool>();
+        var data = new TheoryData<ReferenceCell, int, bool, bool, bool, bool, bool, bool, BidirectionalMerge>();
         foreach (var cell in Enum.GetValues<ReferenceCell>())
         {
-            // cell, layers, bidirectional, initial state, mask, go backwards, return sequences, use bias
-            data.Add(cell, 1, false, true, false, false, true, true);
-            data.Add(cell, 2, true, false, true, true, false, true);
-            data.Add(cell, 2, false, true, true, false, true, false);
-            data.Add(cell, 1, true, true, false, true, true, true);
+            // cell, layers, bidirectional, initial state, mask, go backwards, return sequences, use bias, merge
+            data.Add(cell, 1, false, true, false, false, true, true, BidirectionalMerge.Concat);
+            data.Add(cell, 2, true, false, true, true, false, true, BidirectionalMerge.Concat);
+            data.Add(cell, 2, false, true, true, false, true, false, BidirectionalMerge.Concat);
+            data.Add(cell, 1, true, true, false, true, true, true, BidirectionalMerge.Concat);
+
+            // The merge modes, on sequences (with padding) and on the last step, through one or two layers.
+            foreach (var merge in new[] { BidirectionalMerge.Sum, BidirectionalMerge.Average, BidirectionalMerge.Multiply })
+            {
+                data.Add(cell, 2, true, true, true, merge == BidirectionalMerge.Multiply, true, true, merge);
+                data.Add(cell, 1, true, false, true, false, false, true, merge);
+            }
         }
 
         return data;
@@ -21,11 +30,11 @@ public class ReferenceRecurrentTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void Reference_Backward_MatchesFiniteDifferences(
-        ReferenceCell cell, int layers, bool bidirectional, bool initialState, bool masked, bool goBackwards, bool returnSequences, bool useBias)
+        ReferenceCell cell, int layers, bool bidirectional, bool initialState, bool masked, bool goBackwards, bool returnSequences, bool useBias, BidirectionalMerge merge)
     {
         const int Batch = 2, Time = 4, Input = 3, Hidden = 3;
         var random = new Random(1234 + (int)cell);
-        var model = new ReferenceRecurrent(cell, Input, Hidden, layers, bidirectional, useBias);
+        var model = new ReferenceRecurrent(cell, Input, Hidden, layers, bidirectional, useBias, merge);
         foreach (var p in model.Parameters.Values)
         {
             TestUtil.RandomArray(random, p.Length, 0.6).CopyTo(p, 0);
@@ -45,7 +54,7 @@ public class ReferenceRecurrentTests
             ReturnSequences = returnSequences,
             DropoutMasks = layers > 1 ? [Enumerable.Range(0, Time * Batch * width).Select(i => i % 3 == 0 ? 0.0 : 1.5).ToArray()] : null,
         };
-        var dOut = TestUtil.RandomArray(random, returnSequences ? Batch * Time * width : Batch * width);
+        var dOut = TestUtil.RandomArray(random, returnSequences ? Batch * Time * model.OutputWidth : Batch * model.OutputWidth);
         var dHn = TestUtil.RandomArray(random, states);
         var dCn = cell == ReferenceCell.Lstm ? TestUtil.RandomArray(random, states) : null;
 

@@ -46,6 +46,72 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal(model.Summary(), loaded.Summary());
     }
 
+    private static Sequential MergeModel() => new(
+        [
+            new Masking(inputShape: (null, 3)),
+            new Lstm(7, returnSequences: true, bidirectional: true, mergeMode: BidirectionalMerge.Sum, numLayers: 2),
+            new Gru(5, returnSequences: true, goBackwards: true, bidirectional: true, mergeMode: BidirectionalMerge.Average),
+            new SimpleRnn(4, bidirectional: true, mergeMode: BidirectionalMerge.Multiply),
+            new Dense(2),
+        ],
+        seed: 12);
+
+    [Fact]
+    public void Load_KeepsEveryMergeMode_AndPredictsIdentically()
+    {
+        var model = MergeModel();
+        var path = PathOf("merge.safetensors");
+        model.Save(path);
+        var loaded = Sequential.Load(path);
+        Assert.Equal(
+            [BidirectionalMerge.Sum, BidirectionalMerge.Average, BidirectionalMerge.Multiply],
+            loaded.Layers.OfType<Recurrent>().Select(l => l.MergeMode));
+        var x = Random(2, 4, 6, 3);
+        TestUtil.Span(x)[(5 * 3)..(6 * 3)].Clear();
+        Assert.Equal([4, 2], TestUtil.Shape(loaded.Predict(x)));
+        Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
+        Assert.Equal(model.Summary(), loaded.Summary());
+    }
+
+    [Fact]
+    public void Load_FileWithoutMergeMode_LoadsAsConcat()
+    {
+        // A file written before merge modes existed: the same configuration without the key.
+        var model = EveryLayerModel();
+        var path = PathOf("old.safetensors");
+        model.Save(path);
+        var file = SafeTensors.Read(path);
+        var metadata = file.Metadata.ToDictionary();
+        var json = metadata[Sequential.ModelMetadataKey];
+        Assert.Contains("\"merge_mode\":\"Concat\",", json, StringComparison.Ordinal);
+        metadata[Sequential.ModelMetadataKey] = json.Replace("\"merge_mode\":\"Concat\",", string.Empty, StringComparison.Ordinal);
+        SafeTensors.Write(path, file.Tensors, metadata);
+        Assert.DoesNotContain("merge_mode", SafeTensors.Read(path).Metadata[Sequential.ModelMetadataKey], StringComparison.Ordinal);
+
+        var loaded = Sequential.Load(path);
+        Assert.All(loaded.Layers.OfType<Recurrent>(), l => Assert.Equal(BidirectionalMerge.Concat, l.MergeMode));
+        var x = Random(3, 2, 5, 3);
+        Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
+    }
+
+    [Theory]
+    [InlineData("\"merge_mode\":\"Sum\"", "\"merge_mode\":\"Max\"", "'merge_mode' = 'Max', but it must be one of Concat, Sum, Average, Multiply")]
+    [InlineData("\"bidirectional\":\"true\"", "\"bidirectional\":\"false\"", "expects bidirectional: true but received bidirectional: false")]
+    public void Load_InvalidMergeMode_ThrowsInvalidDataNamingTheLayer(string from, string to, string message)
+    {
+        var model = new Sequential([new Gru(4, bidirectional: true, mergeMode: BidirectionalMerge.Sum, inputShape: (null, 2)), new Dense(1)], seed: 1);
+        var path = PathOf("invalid-merge.safetensors");
+        model.Save(path);
+        var file = SafeTensors.Read(path);
+        var metadata = file.Metadata.ToDictionary();
+        Assert.Contains(from, metadata[Sequential.ModelMetadataKey], StringComparison.Ordinal);
+        metadata[Sequential.ModelMetadataKey] = metadata[Sequential.ModelMetadataKey].Replace(from, to, StringComparison.Ordinal);
+        SafeTensors.Write(path, file.Tensors, metadata);
+        var error = Assert.Throws<InvalidDataException>(() => Sequential.Load(path));
+        Assert.Contains("Layer 'gru' (Gru) in the model file", error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_EmbeddingModel_PredictsIdentically()
     {

@@ -42,6 +42,83 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         AssertMatchesPredict(model, path, OnnxTestUtil.RandomInput(5, 3 * 6 * 5), 3, 6, 5);
     }
 
+    public static TheoryData<string, BidirectionalMerge, int, bool> MergeMatrix()
+    {
+        var data = new TheoryData<string, BidirectionalMerge, int, bool>();
+        foreach (var cell in new[] { "lstm", "gru", "rnn_tanh", "rnn_relu" })
+        {
+            foreach (var merge in new[] { BidirectionalMerge.Sum, BidirectionalMerge.Average, BidirectionalMerge.Multiply })
+            {
+                foreach (var layers in new[] { 1, 2 })
+                {
+                    foreach (var returnSequences in new[] { true, false })
+                    {
+                        data.Add(cell, merge, layers, returnSequences);
+                    }
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(MergeMatrix))]
+    public void MergeMode_Export_CombinesTheDirections_LikePredict(string cell, BidirectionalMerge merge, int numLayers, bool returnSequences)
+    {
+        var model = new Sequential(
+            [OnnxTestUtil.Recurrent(cell, 17, returnSequences, bidirectional: true, numLayers: numLayers, inputShape: (null, 5), mergeMode: merge)], seed: 3);
+        OnnxTestUtil.Randomize(model, 11);
+        var path = Export(model);
+
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path))
+        {
+            Assert.Equal(returnSequences ? [-1, -1, 17] : [-1, 17], session.OutputMetadata["output"].Dimensions);
+        }
+
+        AssertMatchesPredict(model, path, OnnxTestUtil.RandomInput(5, 3 * 6 * 5), 3, 6, 5);
+    }
+
+    public static TheoryData<string, BidirectionalMerge, Padding, bool> MaskedMergeMatrix()
+    {
+        var data = new TheoryData<string, BidirectionalMerge, Padding, bool>();
+        var cells = new[] { "lstm", "gru", "rnn_tanh" };
+        var index = 0;
+        foreach (var merge in new[] { BidirectionalMerge.Sum, BidirectionalMerge.Average, BidirectionalMerge.Multiply })
+        {
+            foreach (var padding in new[] { Padding.Post, Padding.Pre })
+            {
+                foreach (var goBackwards in new[] { false, true })
+                {
+                    data.Add(cells[index++ % cells.Length], merge, padding, goBackwards);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(MaskedMergeMatrix))]
+    public void MergeMode_MaskedExport_SkipsPaddingLikePredict(string cell, BidirectionalMerge merge, Padding padding, bool goBackwards)
+    {
+        var model = new Sequential(
+            [
+                new Embedding(40, 6, maskZero: true),
+                OnnxTestUtil.Recurrent(cell, 17, returnSequences: true, goBackwards: goBackwards, bidirectional: true, numLayers: 2, mergeMode: merge),
+                OnnxTestUtil.Recurrent(cell, 9, returnSequences: true, bidirectional: true, mergeMode: merge),
+                OnnxTestUtil.Recurrent(cell, 5, bidirectional: true, mergeMode: merge),
+                new Dense(3),
+            ],
+            seed: 2);
+        model.Build(-1);
+        OnnxTestUtil.Randomize(model, 17);
+        var path = Export(model, options: new OnnxExportOptions { Padding = padding });
+        var ids = PaddedIds(new Random(4), [7, 1, 4, 0, 6], 7, 40, padding);
+
+        AssertMatchesPredict(model, path, ids, 5, 7);
+    }
+
     public static TheoryData<string, bool, bool> GoBackwardsMatrix()
     {
         var data = new TheoryData<string, bool, bool>();

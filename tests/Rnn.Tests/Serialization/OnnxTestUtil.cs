@@ -82,12 +82,14 @@ public static class OnnxTestUtil
     }
 
     public static Recurrent Recurrent(string cell, int units, bool returnSequences = false, bool goBackwards = false, bool bidirectional = false,
-        int numLayers = 1, bool useBias = true, (int? Time, int Features)? inputShape = null) => cell switch
+        int numLayers = 1, bool useBias = true, (int? Time, int Features)? inputShape = null, BidirectionalMerge mergeMode = BidirectionalMerge.Concat) => cell switch
         {
-            "lstm" => new Lstm(units, returnSequences, goBackwards: goBackwards, bidirectional: bidirectional, numLayers: numLayers, useBias: useBias, inputShape: inputShape),
-            "gru" => new Gru(units, returnSequences, goBackwards: goBackwards, bidirectional: bidirectional, numLayers: numLayers, useBias: useBias, inputShape: inputShape),
-            "rnn_tanh" => new SimpleRnn(units, RnnActivation.Tanh, returnSequences, goBackwards: goBackwards, bidirectional: bidirectional, numLayers: numLayers, useBias: useBias, inputShape: inputShape),
-            "rnn_relu" => new SimpleRnn(units, RnnActivation.Relu, returnSequences, goBackwards: goBackwards, bidirectional: bidirectional, numLayers: numLayers, useBias: useBias, inputShape: inputShape),
+            "lstm" => new Lstm(units, returnSequences, goBackwards: goBackwards, bidirectional: bidirectional, mergeMode: mergeMode, numLayers: numLayers, useBias: useBias, inputShape: inputShape),
+            "gru" => new Gru(units, returnSequences, goBackwards: goBackwards, bidirectional: bidirectional, mergeMode: mergeMode, numLayers: numLayers, useBias: useBias, inputShape: inputShape),
+            "rnn_tanh" => new SimpleRnn(
+                units, RnnActivation.Tanh, returnSequences, goBackwards: goBackwards, bidirectional: bidirectional, mergeMode: mergeMode, numLayers: numLayers, useBias: useBias, inputShape: inputShape),
+            "rnn_relu" => new SimpleRnn(
+                units, RnnActivation.Relu, returnSequences, goBackwards: goBackwards, bidirectional: bidirectional, mergeMode: mergeMode, numLayers: numLayers, useBias: useBias, inputShape: inputShape),
             _ => throw new ArgumentOutOfRangeException(nameof(cell), cell, "Unknown cell."),
         };
 }

@@ -21,7 +21,9 @@ namespace Rnn.Serialization;
 /// <c>linear_before_reset = 1</c>) and <c>RNN</c> nodes, one per stacked layer, with every option
 /// (bidirectional, stacked, returning sequences or the last step, go-backwards, without bias) and time-major
 /// <c>Transpose</c>s around them, since ONNX Runtime does not run these operators batch-major
-/// (<c>layout = 1</c>). <see cref="Layers.Dense"/> becomes <c>Gemm</c> on [batch, features] and
+/// (<c>layout = 1</c>); a bidirectional layer whose <see cref="Layers.Recurrent.MergeMode"/> sums, averages or
+/// multiplies the directions adds <c>Split</c> on the direction axis, <c>Add</c> and/or <c>Mul</c>, and
+/// <c>Squeeze</c>. <see cref="Layers.Dense"/> becomes <c>Gemm</c> on [batch, features] and
 /// <c>MatMul</c> + <c>Add</c> on [batch, time, features]; <see cref="Layers.Embedding"/> <c>Cast</c> to int64
 /// + <c>Gather</c>; <see cref="Layers.Masking"/> <c>Where</c>; activations <c>Relu</c>, <c>Sigmoid</c>,
 /// <c>Tanh</c>, <c>Softmax</c> (last axis), <c>Elu</c>, <c>Softplus</c> and <c>Mul</c>(x, <c>Sigmoid</c>(x)) for

@@ -21,6 +21,13 @@ namespace Rnn.Serialization.Onnx;
 /// from <c>Y_h</c> when the layer returns only its last step).
 /// </para>
 /// <para>
+/// Merge modes: a bidirectional layer that sums, averages or multiplies its directions (see
+/// <see cref="Recurrent.MergeMode"/>) splits the last node's <c>Y</c> [T, 2, B, H] (or <c>Y_h</c> [2, B, H]) on the
+/// direction axis with <c>Split</c>, then <c>Add</c> (Sum), <c>Add</c> and <c>Mul</c> by 0.5 (Average) or <c>Mul</c>
+/// (Multiply), and <c>Squeeze</c>s that axis: [T, B, H] (or [B, H]). Between stacked layers the directions stay
+/// concatenated.
+/// </para>
+/// <para>
 /// Go-backwards: the layer runs on the time-reversed input (<c>Slice</c> with step −1) and its output
 /// sequence stays in that order. Masks: see <see cref="OnnxExportOptions.Padding"/>.
 /// </para>
@@ -60,7 +67,12 @@ internal static class RecurrentConverter
                 [x, .. Weights(builder, layer, k), mask?.Int32 ?? string.Empty],
                 [wantSequence ? "Y" : null, last && !layer.ReturnSequences ? "Y_h" : null],
                 Attributes(layer));
-            if (wantSequence)
+            if (wantSequence && last && layer.MergeMode != BidirectionalMerge.Concat)
+            {
+                // Y [T, 2, B, H] → [T, B, H].
+                x = MergeDirections(builder, layer, outputs[0], axis: 1);
+            }
+            else if (wantSequence)
             {
                 // Y [T, D, B, H] → [T, B, D·H].
                 x = directions == 1
@@ -71,6 +83,12 @@ internal static class RecurrentConverter
             {
                 lastHidden = outputs[1];
             }
+        }
+
+        if (!layer.ReturnSequences && layer.MergeMode != BidirectionalMerge.Concat)
+        {
+            // Y_h [2, B, H] → [B, H].
+            return MergeDirections(builder, layer, lastHidden!, axis: 0);
         }
 
         if (!layer.ReturnSequences)
@@ -87,6 +105,24 @@ internal static class RecurrentConverter
         }
 
         return builder.Node("Transpose", prefix, [x], AttributeProto.Ints("perm", 1, 0, 2));
+    }
+
+    /// <summary>
+    /// Combines the two directions of <paramref name="value"/>, stacked on <paramref name="axis"/> (forward, then
+    /// reverse), by the layer's merge mode, and removes that axis.
+    /// </summary>
+    private static string MergeDirections(OnnxGraphBuilder builder, Recurrent layer, string value, int axis)
+    {
+        var prefix = layer.Name;
+        var halves = builder.Node("Split", prefix, [value], ["forward", "reverse"], AttributeProto.Int("axis", axis));
+        var merged = layer.MergeMode switch
+        {
+            BidirectionalMerge.Sum => builder.Node("Add", prefix, [halves[0], halves[1]]),
+            BidirectionalMerge.Average => builder.Node("Mul", prefix, [builder.Node("Add", prefix, [halves[0], halves[1]]), builder.Scalar($"{prefix}.half", 0.5f)]),
+            BidirectionalMerge.Multiply => builder.Node("Mul", prefix, [halves[0], halves[1]]),
+            _ => throw new NotSupportedException($"Layer '{layer.Name}' has merge mode {layer.MergeMode}, which has no ONNX export."),
+        };
+        return builder.Node("Squeeze", prefix, [merged, builder.Int64s(axis)]);
     }
 
     /// <summary>PyTorch's gate blocks in ONNX's order: ONNX block j is PyTorch block <c>order[j]</c>.</summary>
