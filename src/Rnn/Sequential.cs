@@ -471,6 +471,13 @@ public sealed partial class Sequential
                     nameof(output));
             }
 
+            if (count == samples && output.Lengths.SequenceEqual(plan.Output.Lengths) && !x.AsFlatSpan().Overlaps(destination))
+            {
+                // One batch covers everything: run from x into output directly (4 MB fewer copied for LSTM medium).
+                plan.Forward(_layers, x, output);
+                break;
+            }
+
             var rowSize = plan.Input.AsFlatSpan().Length / count;
             x.AsFlatSpan().Slice(start * rowSize, count * rowSize).CopyTo(plan.Input.AsFlatSpan());
             plan.Forward(_layers, training: false);

@@ -95,18 +95,29 @@ internal sealed class ExecutionPlan
     public void Forward(IReadOnlyList<Layer> layers, bool training) => Forward(layers, training, null, null);
 
     /// <summary>
+    /// Inference straight from the caller's input into the caller's output tensor (both of this plan's shapes),
+    /// skipping the copies into <see cref="Input"/> and out of <see cref="Output"/>.
+    /// </summary>
+    public void Forward(IReadOnlyList<Layer> layers, Tensor<float> input, Tensor<float> output)
+        => Forward(layers, training: false, null, null, input, output);
+
+    /// <summary>
     /// Runs every layer on <see cref="Input"/>, passing masks along; recurrent layer i starts from
     /// <paramref name="hidden"/>[i] (and <paramref name="cells"/>[i]) and leaves its final state there, when given.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(IReadOnlyList<Layer> layers, bool training, float[]?[]? hidden, float[]?[]? cells)
+        => Forward(layers, training, hidden, cells, Input, null);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Forward(IReadOnlyList<Layer> layers, bool training, float[]?[]? hidden, float[]?[]? cells, Tensor<float> input, Tensor<float>? lastOutput)
     {
-        var current = Input;
+        var current = input;
         var masked = false;
         for (var i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
-            var output = Outputs[i];
+            var output = i == layers.Count - 1 && lastOutput is not null ? lastOutput : Outputs[i];
             var next = 1 - _current;
             var steps = StepCount(current.Lengths);
             var produced = layer.ComputeMask(current, _masks[next].AsSpan(0, steps));

@@ -211,6 +211,39 @@ public class SequentialTests
     }
 
     [Fact]
+    public void Predict_InOneBatchIntoAGivenTensor_EqualsPredictingInSmallBatches()
+    {
+        // One batch covering every sample runs straight from x into the given output; several batches go through
+        // the plan's buffers. Padded token sequences exercise the mask path; the same bits either way.
+        var random = new Random(11);
+        const int Samples = 12, Time = 9;
+        var tokens = new float[Samples * Time];
+        for (var b = 0; b < Samples; b++)
+        {
+            var length = 1 + random.Next(Time);
+            for (var t = 0; t < length; t++)
+            {
+                tokens[(b * Time) + t] = 1 + random.Next(20);
+            }
+        }
+
+        var x = System.Numerics.Tensors.Tensor.Create(tokens, [Samples, Time]);
+        var model = new Sequential([new Embedding(21, 6, maskZero: true, inputLength: Time), new Gru(7, returnSequences: true), new Dense(3)], seed: 3);
+        var small = model.Predict(x, batchSize: 5);
+        var whole = System.Numerics.Tensors.Tensor.Create(new float[Samples * Time * 3], [Samples, Time, 3]);
+        model.Predict(x, whole, batchSize: Samples);
+        Assert.Equal(TestUtil.Span(small).ToArray(), TestUtil.Span(whole).ToArray());
+
+        // Output and input in the same memory: the same values as predicting into a new tensor.
+        var same = new Sequential([new Dense(4, inputShape: [4])], seed: 2);
+        var values = TestUtil.RandomArray(random, 8 * 4).Select(v => (float)v).ToArray();
+        var expected = same.Predict(System.Numerics.Tensors.Tensor.Create((float[])values.Clone(), [8, 4]), batchSize: 3);
+        var inPlace = System.Numerics.Tensors.Tensor.Create(values, [8, 4]);
+        same.Predict(inPlace, inPlace, batchSize: 8);
+        Assert.Equal(TestUtil.Span(expected).ToArray(), TestUtil.Span(inPlace).ToArray());
+    }
+
+    [Fact]
     public void Add_RenamesDefaultNamesAndRejectsDuplicatesStateAndBadStacking()
     {
         var model = new Sequential(new Dense(3, inputShape: [4]), new Dense(2), new Dense(1));
