@@ -134,7 +134,7 @@ internal sealed class RecurrentScan : IWorkerJob
     public ReadOnlySpan<float> FinalHidden => _states.Slice(Reverse ? 0 : _time * _batch * Hidden, _batch * Hidden);
 
     /// <summary>c after the last processed step (Lstm): [B, H].</summary>
-    public ReadOnlySpan<float> FinalCell => _cells.Slice(Reverse ? 0 : _time * _batch * Hidden, _batch * Hidden);
+    public ReadOnlySpan<float> FinalCell => _cells.Slice(CellSlot(Reverse ? 0 : _time) * _batch * Hidden, _batch * Hidden);
 
     /// <summary>dL/dh of the initial state after a backward pass: [B, H].</summary>
     public ReadOnlySpan<float> InitialHiddenGradient => _dh.Span(_batch * Hidden);
@@ -207,7 +207,8 @@ internal sealed class RecurrentScan : IWorkerJob
         _states.EnsureCapacity((time + 1) * batch * hidden);
         if (HasCell)
         {
-            _cells.EnsureCapacity((time + 1) * batch * hidden);
+            // Backward reads c of every step; inference only the previous one (two slots, used in turn).
+            _cells.EnsureCapacity((training ? time + 1 : 2) * batch * hidden);
         }
 
         if (SplitsHiddenPart)
@@ -220,7 +221,7 @@ internal sealed class RecurrentScan : IWorkerJob
         CopyOrClear(h0, _states.Slice(initialSlot * block, block));
         if (HasCell)
         {
-            CopyOrClear(c0, _cells.Slice(initialSlot * block, block));
+            CopyOrClear(c0, _cells.Slice(CellSlot(initialSlot) * block, block));
         }
     }
 
@@ -290,6 +291,9 @@ internal sealed class RecurrentScan : IWorkerJob
         public bool HasWork => Start < End && RowStart < RowEnd;
     }
 
+    /// <summary>Where the cell state of slot <paramref name="slot"/> lives: its own slot when training, one of two at inference.</summary>
+    private int CellSlot(int slot) => _training ? slot : slot & 1;
+
     private static void CopyOrClear(ReadOnlySpan<float> source, Span<float> destination)
     {
         if (source.IsEmpty)
@@ -328,7 +332,7 @@ internal sealed class RecurrentScan : IWorkerJob
         var block = batch * hidden;
         var gates = _gates.Span(_keptRows * gh);
         var states = _states.Span((time + 1) * block);
-        var cells = HasCell ? _cells.Span((time + 1) * block) : default;
+        var cells = HasCell ? _cells.Span((_training ? time + 1 : 2) * block) : default;
         var mask = _mask;
         var width = UnitLoop.Best;
 
@@ -385,7 +389,7 @@ internal sealed class RecurrentScan : IWorkerJob
                 {
                     case CellKind.Lstm:
                         LstmGates.Forward(
-                            stepGates, _bias, cells.Slice((prevSlot * block) + (r0 * hidden), rowCount * hidden), cells.Slice((slot * block) + (r0 * hidden), rowCount * hidden), hRows,
+                            stepGates, _bias, cells.Slice((CellSlot(prevSlot) * block) + (r0 * hidden), rowCount * hidden), cells.Slice((CellSlot(slot) * block) + (r0 * hidden), rowCount * hidden), hRows,
                             rowCount, hidden, start, end, _training, width);
                         break;
                     case CellKind.Gru:
@@ -406,7 +410,7 @@ internal sealed class RecurrentScan : IWorkerJob
                             hPrev.Slice(units, end - start).CopyTo(h.Slice(units, end - start));
                             if (HasCell)
                             {
-                                cells.Slice((prevSlot * block) + units, end - start).CopyTo(cells.Slice((slot * block) + units, end - start));
+                                cells.Slice((CellSlot(prevSlot) * block) + units, end - start).CopyTo(cells.Slice((CellSlot(slot) * block) + units, end - start));
                             }
                         }
                     }

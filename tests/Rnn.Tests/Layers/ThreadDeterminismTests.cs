@@ -88,7 +88,8 @@ public class ThreadDeterminismTests
 
     /// <summary>
     /// Inference keeps only one chunk of gates and projects the input chunk by chunk: its outputs equal the training
-    /// pass's bits (dropout off, one layer), on one thread and on two, with many chunks.
+    /// pass's bits (dropout off, one layer), on one thread and on two, with many chunks; so does Lstm's final cell
+    /// state, which inference keeps in two alternating slots instead of one per step.
     /// </summary>
     [Theory]
     [MemberData(nameof(CasesWithBatch))]
@@ -111,9 +112,9 @@ public class ThreadDeterminismTests
                 var layer = RecurrentHarness.CreateLayer(cell, hidden, layers: 1, bidirectional, returnSequences: true, returnState: true, seed: 6);
                 layer.Build(-1, Input);
                 var trained = layer.Forward(x, null, null, mask, training: true);
-                expected ??= [.. TestUtil.Span(trained.Output), .. TestUtil.Span(trained.FinalHidden!)];
+                expected ??= [.. TestUtil.Span(trained.Output), .. TestUtil.Span(trained.FinalHidden!), .. (trained.FinalCell is null ? [] : TestUtil.Span(trained.FinalCell).ToArray())];
                 var inferred = layer.Forward(x, null, null, mask, training: false);
-                float[] actual = [.. TestUtil.Span(inferred.Output), .. TestUtil.Span(inferred.FinalHidden!)];
+                float[] actual = [.. TestUtil.Span(inferred.Output), .. TestUtil.Span(inferred.FinalHidden!), .. (inferred.FinalCell is null ? [] : TestUtil.Span(inferred.FinalCell).ToArray())];
                 Assert.Equal(expected.Length, actual.Length);
                 for (var i = 0; i < expected.Length; i++)
                 {
