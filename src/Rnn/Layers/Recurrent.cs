@@ -38,6 +38,7 @@ public abstract class Recurrent : Layer
 {
     private readonly CellKind _kind;
     private readonly DirectionsJob _directionsJob;
+    private readonly LayoutJob _layoutJob = new();
     private RandomSource _dropoutRandom = new(0);
     private RecurrentScan[] _scans = [];
 
@@ -332,7 +333,7 @@ public abstract class Recurrent : Layer
         var rows = time * batch;
         var block = batch * hidden;
         Buffers.Grow(ref _x, rows * features);
-        ToTimeMajor(input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
+        _layoutJob.ToTimeMajor(input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
         ReadOnlySpan<byte> timeMask = default;
         if (!mask.IsEmpty)
         {
@@ -390,22 +391,7 @@ public abstract class Recurrent : Layer
         {
             for (var d = 0; d < directions; d++)
             {
-                var outputs = _scans[top + d].Outputs;
-                for (var t = 0; t < time; t++)
-                {
-                    for (var b = 0; b < batch; b++)
-                    {
-                        var destination = output.Slice((((b * time) + t) * width) + (d * hidden), hidden);
-                        if (!timeMask.IsEmpty && timeMask[(t * batch) + b] == 0)
-                        {
-                            destination.Clear();
-                        }
-                        else
-                        {
-                            outputs.Slice(((t * batch) + b) * hidden, hidden).CopyTo(destination);
-                        }
-                    }
-                }
+                _layoutJob.Outputs(_scans[top + d].Outputs, timeMask, batch, time, hidden, width, d * hidden, output);
             }
         }
         else
@@ -473,7 +459,7 @@ public abstract class Recurrent : Layer
             }
             else
             {
-                ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
+                _layoutJob.ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
             }
 
             if (!mask.IsEmpty)
@@ -709,22 +695,6 @@ public abstract class Recurrent : Layer
         return [shape.Time ?? -1, shape.Features];
     }
 
-
-
-    /// <summary>[B, T, F] batch-major to [T·B, F] time-major, reversing time when asked.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ToTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
-    {
-        for (var b = 0; b < batch; b++)
-        {
-            for (var t = 0; t < time; t++)
-            {
-                var sourceTime = reverse ? time - 1 - t : t;
-                source.Slice(((b * time) + sourceTime) * features, features).CopyTo(destination.Slice(((t * batch) + b) * features, features));
-            }
-        }
-    }
-
     /// <summary>[T·B, F] time-major to [B, T, F] batch-major, reversing time when asked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FromTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
@@ -929,6 +899,98 @@ public abstract class Recurrent : Layer
     }
 
     /// <summary>Runs both directions of one layer at once, one per worker.</summary>
+    /// <summary>
+    /// The copies between the caller's [B, T, F] layout and the engine's time-major one, split by batch rows
+    /// between the threads when they are large (the large LSTM moves 20 MB per call this way).
+    /// </summary>
+    private sealed unsafe class LayoutJob : IWorkerJob
+    {
+        /// <summary>Below this many floats, one thread copies (a fork costs about a microsecond).</summary>
+        private const int ParallelFloats = 256 * 1024;
+
+        private float* _source;
+        private float* _destination;
+        private byte* _mask;
+        private int _batch;
+        private int _time;
+        private int _features;
+        private int _width;
+        private int _offset;
+        private bool _reverse;
+        private bool _toTimeMajor;
+
+        /// <summary>[B, T, F] to [T·B, F], reversing time when asked.</summary>
+        public void ToTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
+        {
+            fixed (float* from = source, to = destination)
+            {
+                _source = from;
+                _destination = to;
+                _mask = null;
+                (_batch, _time, _features, _width, _offset, _reverse, _toTimeMajor) = (batch, time, features, features, 0, reverse, true);
+                Run(source.Length);
+            }
+        }
+
+        /// <summary>
+        /// One direction's h of every step ([T·B, H], time-major) into its columns [offset, offset + H) of the
+        /// [B, T, width] output, with zeros at masked steps.
+        /// </summary>
+        public void Outputs(ReadOnlySpan<float> outputs, ReadOnlySpan<byte> timeMask, int batch, int time, int hidden, int width, int offset, Span<float> destination)
+        {
+            fixed (float* from = outputs, to = destination)
+            fixed (byte* mask = timeMask)
+            {
+                _source = from;
+                _destination = to;
+                _mask = timeMask.IsEmpty ? null : mask;
+                (_batch, _time, _features, _width, _offset, _reverse, _toTimeMajor) = (batch, time, hidden, width, offset, false, false);
+                Run(outputs.Length);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int worker, int workers)
+        {
+            var first = _batch * worker / workers;
+            var end = _batch * (worker + 1) / workers;
+            var features = _features;
+            for (var b = first; b < end; b++)
+            {
+                for (var t = 0; t < _time; t++)
+                {
+                    if (_toTimeMajor)
+                    {
+                        var sourceTime = _reverse ? _time - 1 - t : t;
+                        new ReadOnlySpan<float>(_source + ((((long)b * _time) + sourceTime) * features), features)
+                            .CopyTo(new Span<float>(_destination + ((((long)t * _batch) + b) * features), features));
+                    }
+                    else
+                    {
+                        var destination = new Span<float>(_destination + ((((long)b * _time) + t) * _width) + _offset, features);
+                        if (_mask is not null && _mask[(t * _batch) + b] == 0)
+                        {
+                            destination.Clear();
+                        }
+                        else
+                        {
+                            new ReadOnlySpan<float>(_source + ((((long)t * _batch) + b) * features), features).CopyTo(destination);
+                        }
+                    }
+                }
+            }
+        }
+
+        private void Run(int floats)
+        {
+            var pool = WorkerPool.Shared;
+            pool.Run(this, floats >= ParallelFloats && _batch >= 2 ? 2 : 1);
+            _source = null;
+            _destination = null;
+            _mask = null;
+        }
+    }
+
     private sealed class DirectionsJob(Recurrent owner) : IWorkerJob
     {
         public int Layer { get; set; }

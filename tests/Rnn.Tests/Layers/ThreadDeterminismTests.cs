@@ -23,13 +23,16 @@ public class ThreadDeterminismTests
         return data;
     }
 
-    /// <summary>Batch 9 splits the hidden units between the threads; batch 40 (small weights) splits the batch rows.</summary>
+    /// <summary>
+    /// Batch 9 splits the hidden units between the threads; batch 40 (small weights) splits the batch rows; batch 64
+    /// (64 steps of 64 features) is large enough that the layout copies in and out of the layer split too.
+    /// </summary>
     public static TheoryData<ReferenceCell, bool, int> CasesWithBatch()
     {
         var data = new TheoryData<ReferenceCell, bool, int>();
         foreach (var cell in Enum.GetValues<ReferenceCell>())
         {
-            foreach (var batch in new[] { 9, 40 })
+            foreach (var batch in new[] { 9, 40, 64 })
             {
                 data.Add(cell, false, batch);
                 data.Add(cell, true, batch);
@@ -46,18 +49,19 @@ public class ThreadDeterminismTests
         Parallelism.ThreadCount = threads;
         try
         {
-            const int Time = 7, Input = 20, Hidden = 70;
+            const int Hidden = 70;
+            var (time, input) = batch == 64 ? (64, 64) : (7, 20);
             var random = new Random(3);
             var layer = RecurrentHarness.CreateLayer(cell, Hidden, layers: 2, bidirectional, returnSequences: true, returnState: true, dropout: 0.2f, seed: 4);
-            layer.Build(-1, Input);
+            layer.Build(-1, input);
             var directions = bidirectional ? 2 : 1;
             int[] stateShape = [2 * directions, batch, Hidden];
-            var x = TestUtil.ToTensor(TestUtil.RandomArray(random, batch * Time * Input), batch, Time, Input);
+            var x = TestUtil.ToTensor(TestUtil.RandomArray(random, batch * time * input), batch, time, input);
             var h0 = TestUtil.ToTensor(TestUtil.RandomArray(random, 2 * directions * batch * Hidden), stateShape);
-            var mask = System.Numerics.Tensors.Tensor.Create(RecurrentHarness.RandomMask(random, batch, Time), [batch, Time]);
+            var mask = System.Numerics.Tensors.Tensor.Create(RecurrentHarness.RandomMask(random, batch, time), [batch, time]);
             var result = layer.Forward(x, h0, null, mask, training: true);
             var gradients = layer.Backward(
-                TestUtil.ToTensor(TestUtil.RandomArray(random, batch * Time * Hidden * directions), batch, Time, Hidden * directions),
+                TestUtil.ToTensor(TestUtil.RandomArray(random, batch * time * Hidden * directions), batch, time, Hidden * directions),
                 TestUtil.ToTensor(TestUtil.RandomArray(random, 2 * directions * batch * Hidden), stateShape));
             return
             [
