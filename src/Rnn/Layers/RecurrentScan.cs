@@ -80,7 +80,6 @@ internal sealed class RecurrentScan : IWorkerJob
     private int _batch;
     private int _time;
     private int _chunk = 1;
-    private bool _splitRows;
     private int _keptRows;
 
     // The arguments of the pass in progress, for the workers.
@@ -156,21 +155,21 @@ internal sealed class RecurrentScan : IWorkerJob
     public int WorkersFor(int batch, int available)
     {
         var multiplyAdds = (long)batch * Gates * Hidden * (Hidden + InputSize);
-        _splitRows = false;
         if (available <= 1 || multiplyAdds < 64 * 1024)
         {
             return 1;
         }
 
-        var weightBytes = 4L * Gates * Hidden * (Hidden + InputSize);
-        if (batch >= 2 * MinRowsPerWorker && weightBytes <= RowSplitWeightBytes)
+        if (SplitsRows(batch))
         {
-            _splitRows = true;
             return Math.Min(available, batch / MinRowsPerWorker);
         }
 
         return Math.Max(1, Math.Min(available, Hidden / (2 * UnitBlock)));
     }
+
+    /// <summary>Whether more than one worker splits [batch] sequences by rows rather than by hidden units (see <see cref="WorkersFor"/>).</summary>
+    private bool SplitsRows(int batch) => batch >= 2 * MinRowsPerWorker && 4L * Gates * Hidden * (Hidden + InputSize) <= RowSplitWeightBytes;
 
     /// <summary>
     /// Steps per input-projection GEMM: enough steps for about 64 rows. Projecting a chunk just before its steps
@@ -207,8 +206,7 @@ internal sealed class RecurrentScan : IWorkerJob
         _states.EnsureCapacity((time + 1) * batch * hidden);
         if (HasCell)
         {
-            // Backward reads c of every step; inference only the previous one (two slots, used in turn).
-            _cells.EnsureCapacity((training ? time + 1 : 2) * batch * hidden);
+            _cells.EnsureCapacity(CellSlots * batch * hidden);
         }
 
         if (SplitsHiddenPart)
@@ -266,7 +264,7 @@ internal sealed class RecurrentScan : IWorkerJob
         var start = Math.Min(Hidden, blocks * worker / workers * UnitBlock);
         var end = Math.Min(Hidden, blocks * (worker + 1) / workers * UnitBlock);
         var pool = WorkerPool.Shared;
-        var work = _splitRows && workers > 1
+        var work = workers > 1 && SplitsRows(_batch)
             ? new Share(0, Hidden, _batch * worker / workers, _batch * (worker + 1) / workers, Synchronized: false)
             : new Share(start, end, 0, _batch, Synchronized: workers > 1);
         if (_backward)
@@ -290,6 +288,9 @@ internal sealed class RecurrentScan : IWorkerJob
 
         public bool HasWork => Start < End && RowStart < RowEnd;
     }
+
+    /// <summary>Slots of c kept: backward reads c of every step; inference only the previous one (two slots, used in turn).</summary>
+    private int CellSlots => _training ? _time + 1 : 2;
 
     /// <summary>Where the cell state of slot <paramref name="slot"/> lives: its own slot when training, one of two at inference.</summary>
     private int CellSlot(int slot) => _training ? slot : slot & 1;
@@ -328,11 +329,10 @@ internal sealed class RecurrentScan : IWorkerJob
         var gh = Gates * hidden;
         var time = _time;
         var batch = _batch;
-        var rows = time * batch;
         var block = batch * hidden;
         var gates = _gates.Span(_keptRows * gh);
         var states = _states.Span((time + 1) * block);
-        var cells = HasCell ? _cells.Span((_training ? time + 1 : 2) * block) : default;
+        var cells = HasCell ? _cells.Span(CellSlots * block) : default;
         var mask = _mask;
         var width = UnitLoop.Best;
 
@@ -507,14 +507,13 @@ internal sealed class RecurrentScan : IWorkerJob
             pool.Barrier(workers);
         }
 
-        (start, end) = (unitStart, unitEnd);
-
-        // The weight gradients: this worker's gate rows of dW, summing over all T·B rows in order.
+        // The weight gradients: this worker's gate rows of dW (its unit block whatever the loop's split), summing over
+        // all T·B rows in order.
         var previousStates = states.Slice(Reverse ? block : 0, rows * hidden);
-        for (var g = 0; g < Gates && start < end; g++)
+        for (var g = 0; g < Gates && unitStart < unitEnd; g++)
         {
-            var first = (g * hidden) + start;
-            var count = end - start;
+            var first = (g * hidden) + unitStart;
+            var count = unitEnd - unitStart;
             Gemm.MultiplyAtB(gates[first..], gh, _x.AsSpan(0, rows * InputSize), InputSize, _weightIh.Grad.AsSpan(first * InputSize, count * InputSize), InputSize, count, InputSize, rows, accumulate: true);
             Gemm.MultiplyAtB(hiddenGradients[first..], gh, previousStates, hidden, _weightHh.Grad.AsSpan(first * hidden, count * hidden), hidden, count, hidden, rows, accumulate: true);
             if (_biasIh is not null && _biasHh is not null)
