@@ -560,7 +560,7 @@ public abstract class Recurrent : Layer
 
         if (!dInput.IsEmpty)
         {
-            FromTimeMajor(layerOutputGradient.AsSpan(0, rows * InputFeatures), batch, time, InputFeatures, GoBackwards, dInput);
+            _layoutJob.FromTimeMajor(layerOutputGradient.AsSpan(0, rows * InputFeatures), batch, time, InputFeatures, GoBackwards, dInput);
         }
     }
 
@@ -693,20 +693,6 @@ public abstract class Recurrent : Layer
         }
 
         return [shape.Time ?? -1, shape.Features];
-    }
-
-    /// <summary>[T·B, F] time-major to [B, T, F] batch-major, reversing time when asked.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FromTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
-    {
-        for (var b = 0; b < batch; b++)
-        {
-            for (var t = 0; t < time; t++)
-            {
-                var destinationTime = reverse ? time - 1 - t : t;
-                source.Slice(((t * batch) + b) * features, features).CopyTo(destination.Slice(((b * time) + destinationTime) * features, features));
-            }
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -900,8 +886,9 @@ public abstract class Recurrent : Layer
 
     /// <summary>Runs both directions of one layer at once, one per worker.</summary>
     /// <summary>
-    /// The copies between the caller's [B, T, F] layout and the engine's time-major one, split by batch rows
-    /// between the threads when they are large (the large LSTM moves 20 MB per call this way).
+    /// The copies between the caller's [B, T, F] layout and the engine's time-major one (inputs and output gradients
+    /// in, outputs and input gradients out), split by batch rows between the threads when they are large (the large
+    /// LSTM moves 20 MB per call this way).
     /// </summary>
     private sealed unsafe class LayoutJob : IWorkerJob
     {
@@ -932,20 +919,27 @@ public abstract class Recurrent : Layer
             }
         }
 
+        /// <summary>[T·B, F] to [B, T, F], reversing time when asked.</summary>
+        public void FromTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
+            => FromTimeMajor(source, default, batch, time, features, features, 0, reverse, destination);
+
         /// <summary>
         /// One direction's h of every step ([T·B, H], time-major) into its columns [offset, offset + H) of the
         /// [B, T, width] output, with zeros at masked steps.
         /// </summary>
         public void Outputs(ReadOnlySpan<float> outputs, ReadOnlySpan<byte> timeMask, int batch, int time, int hidden, int width, int offset, Span<float> destination)
+            => FromTimeMajor(outputs, timeMask, batch, time, hidden, width, offset, reverse: false, destination);
+
+        private void FromTimeMajor(ReadOnlySpan<float> source, ReadOnlySpan<byte> timeMask, int batch, int time, int features, int width, int offset, bool reverse, Span<float> destination)
         {
-            fixed (float* from = outputs, to = destination)
+            fixed (float* from = source, to = destination)
             fixed (byte* mask = timeMask)
             {
                 _source = from;
                 _destination = to;
                 _mask = timeMask.IsEmpty ? null : mask;
-                (_batch, _time, _features, _width, _offset, _reverse, _toTimeMajor) = (batch, time, hidden, width, offset, false, false);
-                Run(outputs.Length);
+                (_batch, _time, _features, _width, _offset, _reverse, _toTimeMajor) = (batch, time, features, width, offset, reverse, false);
+                Run(source.Length);
             }
         }
 
@@ -967,7 +961,8 @@ public abstract class Recurrent : Layer
                     }
                     else
                     {
-                        var destination = new Span<float>(_destination + ((((long)b * _time) + t) * _width) + _offset, features);
+                        var destinationTime = _reverse ? _time - 1 - t : t;
+                        var destination = new Span<float>(_destination + ((((long)b * _time) + destinationTime) * _width) + _offset, features);
                         if (_mask is not null && _mask[(t * _batch) + b] == 0)
                         {
                             destination.Clear();
