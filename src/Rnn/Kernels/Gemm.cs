@@ -423,7 +423,6 @@ internal static class Gemm
         CopyColumns(ref scratch, w, ref cTile, ldc, rows, from, to);
     }
 
-
     private static void CopyColumns(ref float source, nint sourceStride, ref float destination, nint destinationStride, int rows, int from, int to)
     {
         for (nint i = 0; i < rows; i++)

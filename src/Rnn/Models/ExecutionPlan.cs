@@ -105,7 +105,6 @@ internal sealed class ExecutionPlan
     /// Runs every layer on <see cref="Input"/>, passing masks along; recurrent layer i starts from
     /// <paramref name="hidden"/>[i] (and <paramref name="cells"/>[i]) and leaves its final state there, when given.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(IReadOnlyList<Layer> layers, bool training, float[]?[]? hidden, float[]?[]? cells)
         => Forward(layers, training, hidden, cells, Input, null);
 
