@@ -20,13 +20,11 @@ public class GemmScalingBenchmarks
     private const int Input = 256;
     private readonly PackedMatrix _weightHhT = new();
     private readonly PackedMatrix _weightIhT = new();
-    private readonly SemaphoreSlim _start = new(0);
-    private readonly SemaphoreSlim _done = new(0);
     private float[] _h = [];
     private float[] _x = [];
     private float[][] _gates = [];
-    private Thread? _second;
-    private volatile bool _stop;
+    private SecondCore? _second;
+    private Action? _first;
 
     [GlobalSetup]
     public void Setup()
@@ -36,31 +34,12 @@ public class GemmScalingBenchmarks
         _h = Layers.Workload.RandomValues(Batch * Hidden, 3);
         _x = Layers.Workload.RandomValues(Batch * Input, 4);
         _gates = [new float[Batch * 4 * Hidden], new float[Batch * 4 * Hidden]];
-        _second = new Thread(() =>
-        {
-            while (true)
-            {
-                _start.Wait();
-                if (_stop)
-                {
-                    return;
-                }
-
-                Half(1);
-                _done.Release();
-            }
-        })
-        { IsBackground = true, Name = "second core" };
-        _second.Start();
+        _first = () => Half(0);
+        _second = new SecondCore(() => Half(1));
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _stop = true;
-        _start.Release();
-        _second?.Join();
-    }
+    public void Cleanup() => _second?.Dispose();
 
     /// <summary>Thread 0's half of one step, with the other core idle.</summary>
     [Benchmark(Baseline = true)]
@@ -68,12 +47,7 @@ public class GemmScalingBenchmarks
 
     /// <summary>Both halves of one step, one per core, at the same time.</summary>
     [Benchmark]
-    public void TwoHalvesAtOnce()
-    {
-        _start.Release();
-        Half(0);
-        _done.Wait();
-    }
+    public void TwoHalvesAtOnce() => _second!.RunWith(_first!);
 
     private void Half(int worker)
     {

@@ -17,10 +17,8 @@ namespace Rnn.Benchmarks.Kernels;
 public class PeakFlopsBenchmark : IFlopCount
 {
     private const int Iterations = 1 << 20;
-    private readonly SemaphoreSlim _start = new(0);
-    private readonly SemaphoreSlim _done = new(0);
-    private Thread? _second;
-    private volatile bool _stop;
+    private SecondCore? _second;
+    private Action? _first;
 
     public double FlopsPerOperation(BenchmarkCase benchmarkCase) => benchmarkCase.Descriptor.WorkloadMethod.Name switch
     {
@@ -32,41 +30,16 @@ public class PeakFlopsBenchmark : IFlopCount
     [GlobalSetup(Target = nameof(Fma512TwoCores))]
     public void StartSecondThread()
     {
-        _second = new Thread(() =>
-        {
-            while (true)
-            {
-                _start.Wait();
-                if (_stop)
-                {
-                    return;
-                }
-
-                Fma512();
-                _done.Release();
-            }
-        })
-        { IsBackground = true, Name = "second core" };
-        _second.Start();
+        _first = () => Fma512();
+        _second = new SecondCore(_first);
     }
 
     [GlobalCleanup(Target = nameof(Fma512TwoCores))]
-    public void StopSecondThread()
-    {
-        _stop = true;
-        _start.Release();
-        _second?.Join();
-    }
+    public void StopSecondThread() => _second?.Dispose();
 
     /// <summary>The Vector512 loop on this thread and on a second one at the same time.</summary>
     [Benchmark]
-    public float Fma512TwoCores()
-    {
-        _start.Release();
-        var result = Fma512();
-        _done.Wait();
-        return result;
-    }
+    public void Fma512TwoCores() => _second!.RunWith(_first!);
 
     [Benchmark]
     [MethodImpl(MethodImplOptions.NoInlining)]
