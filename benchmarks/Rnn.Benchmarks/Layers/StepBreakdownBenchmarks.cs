@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Rnn.Kernels;
+using Rnn.Layers;
 
 namespace Rnn.Benchmarks.Layers;
 
@@ -41,7 +42,7 @@ public class StepBreakdownBenchmarks
         _gateCount = Layers.Workload.Gates(Cell);
         var (b, i, h) = (_w.Batch, _w.Input, _w.Hidden);
         var gh = _gateCount * h;
-        _chunkSteps = Math.Max(1, (64 + b - 1) / b);
+        _chunkSteps = RecurrentScan.ProjectionChunk(b, _w.Time);
         _weightHhT.PackTransposed(Layers.Workload.RandomValues(gh * h, 1), h, gh, h);
         _weightIhT.PackTransposed(Layers.Workload.RandomValues(gh * i, 2), i, gh, i);
         _x = Layers.Workload.RandomValues(_chunkSteps * b * i, 3);

@@ -178,7 +178,7 @@ internal sealed class RecurrentScan : IWorkerJob
     /// at inference only one chunk of gates is kept. A whole chunk at once keeps M = 1 streaming efficient: its
     /// projection is still one GEMM over 64 steps rather than 64 row-vector products.
     /// </summary>
-    private static int ProjectionChunk(int batch, int time) => Math.Clamp((64 + batch - 1) / batch, 1, Math.Max(1, time));
+    internal static int ProjectionChunk(int batch, int time) => Math.Clamp((64 + batch - 1) / batch, 1, Math.Max(1, time));
 
     /// <summary>Prepares a forward pass (single-threaded); then run <see cref="Execute"/> on one or more workers.</summary>
     /// <param name="x">[T·B, I] inputs, time-major (kept until the pass and any backward pass are done).</param>
