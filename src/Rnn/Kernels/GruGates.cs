@@ -38,31 +38,18 @@ internal static class GruGates
         Debug.Assert(inputPart.Length >= rows * 3 * hidden && hiddenPart.Length >= rows * 3 * hidden && hPrev.Length >= rows * hidden && h.Length >= rows * hidden);
         var kernel = new ForwardKernel
         {
+            X = ref MemoryMarshal.GetReference(inputPart),
+            U = ref MemoryMarshal.GetReference(hiddenPart),
             BiasX = ref MemoryMarshal.GetReference(inputBias),
             BiasU = ref MemoryMarshal.GetReference(hiddenBias),
+            HPrev = ref MemoryMarshal.GetReference(hPrev),
+            H = ref MemoryMarshal.GetReference(h),
             Hidden = hidden,
             Store = storeActivations,
         };
-        for (var b = 0; b < rows; b++)
-        {
-            kernel.X = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputPart), b * 3 * hidden);
-            kernel.U = ref Unsafe.Add(ref MemoryMarshal.GetReference(hiddenPart), b * 3 * hidden);
-            kernel.HPrev = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrev), b * hidden);
-            kernel.H = ref Unsafe.Add(ref MemoryMarshal.GetReference(h), b * hidden);
-            UnitLoop.Run(ref kernel, start, end, width);
-        }
+        UnitLoop.RunRows(ref kernel, rows, start, end, width);
     }
 
-    /// <summary>One step backward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
-    /// <param name="inputPart">[3H] r, z, n (in); dL/d(input pre-activations) (out).</param>
-    /// <param name="hiddenPart">[3H] n block u_n + b_hn (in); dL/d(W_hh h_{t-1}) (out): equal to the input part for r and z, r ⊙ dn for n.</param>
-    /// <param name="hPrev">[H] h_{t-1}.</param>
-    /// <param name="outputGradient">[H] dL/dh_t from the layer's output, or empty.</param>
-    /// <param name="dh">[H] dL/dh_t through the recurrence (in); the part of dL/dh_{t-1} that bypasses W_hh, z ⊙ dh (out).</param>
-    /// <param name="hidden">H.</param>
-    /// <param name="start">First unit.</param>
-    /// <param name="end">One past the last unit.</param>
-    /// <param name="width">Widest SIMD width to use.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(
         Span<float> inputPart, Span<float> hiddenPart, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> outputGradient,
@@ -81,7 +68,7 @@ internal static class GruGates
         UnitLoop.Run(ref kernel, start, end, width);
     }
 
-    private ref struct ForwardKernel : IUnitKernel
+    private ref struct ForwardKernel : IRowKernel
     {
         public ref float X;
         public ref float U;
@@ -93,26 +80,31 @@ internal static class GruGates
         public bool Store;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Run<TOps, TV>(nint j)
+        public readonly void Run<TOps, TV, TRows>(nint row, nint j)
             where TOps : ISimdOps<TV>
             where TV : struct
+            where TRows : IRowAccess<TV>
         {
+            var n1 = Hidden;
             var n2 = 2 * Hidden;
+            var gs = 3 * Hidden;
+            var at = (row * gs) + j;
+            var hj = (row * n1) + j;
             var r = SimdMath.Sigmoid<TOps, TV>(TOps.Add(
-                TOps.Add(TOps.Load(ref X, j), TOps.Load(ref BiasX, j)),
-                TOps.Add(TOps.Load(ref U, j), TOps.Load(ref BiasU, j))));
+                TOps.Add(TRows.Load(ref X, at, gs), TRows.LoadShared(ref BiasX, j)),
+                TOps.Add(TRows.Load(ref U, at, gs), TRows.LoadShared(ref BiasU, j))));
             var z = SimdMath.Sigmoid<TOps, TV>(TOps.Add(
-                TOps.Add(TOps.Load(ref X, Hidden + j), TOps.Load(ref BiasX, Hidden + j)),
-                TOps.Add(TOps.Load(ref U, Hidden + j), TOps.Load(ref BiasU, Hidden + j))));
-            var un = TOps.Add(TOps.Load(ref U, n2 + j), TOps.Load(ref BiasU, n2 + j));
-            var n = SimdMath.Tanh<TOps, TV>(TOps.MultiplyAdd(r, un, TOps.Add(TOps.Load(ref X, n2 + j), TOps.Load(ref BiasX, n2 + j))));
-            TOps.Store(TOps.MultiplyAdd(z, TOps.Subtract(TOps.Load(ref HPrev, j), n), n), ref H, j);
+                TOps.Add(TRows.Load(ref X, n1 + at, gs), TRows.LoadShared(ref BiasX, n1 + j)),
+                TOps.Add(TRows.Load(ref U, n1 + at, gs), TRows.LoadShared(ref BiasU, n1 + j))));
+            var un = TOps.Add(TRows.Load(ref U, n2 + at, gs), TRows.LoadShared(ref BiasU, n2 + j));
+            var n = SimdMath.Tanh<TOps, TV>(TOps.MultiplyAdd(r, un, TOps.Add(TRows.Load(ref X, n2 + at, gs), TRows.LoadShared(ref BiasX, n2 + j))));
+            TRows.Store(TOps.MultiplyAdd(z, TOps.Subtract(TRows.Load(ref HPrev, hj, n1), n), n), ref H, hj, n1);
             if (Store)
             {
-                TOps.Store(r, ref X, j);
-                TOps.Store(z, ref X, Hidden + j);
-                TOps.Store(n, ref X, n2 + j);
-                TOps.Store(un, ref U, n2 + j);
+                TRows.Store(r, ref X, at, gs);
+                TRows.Store(z, ref X, n1 + at, gs);
+                TRows.Store(n, ref X, n2 + at, gs);
+                TRows.Store(un, ref U, n2 + at, gs);
             }
         }
     }

@@ -35,18 +35,15 @@ internal static class LstmGates
         Debug.Assert(gates.Length >= rows * 4 * hidden && cPrev.Length >= rows * hidden && c.Length >= rows * hidden && h.Length >= rows * hidden);
         var kernel = new ForwardKernel
         {
+            Gates = ref MemoryMarshal.GetReference(gates),
             Bias = ref MemoryMarshal.GetReference(bias),
+            CPrev = ref MemoryMarshal.GetReference(cPrev),
+            C = ref MemoryMarshal.GetReference(c),
+            H = ref MemoryMarshal.GetReference(h),
             Hidden = hidden,
             Store = storeActivations,
         };
-        for (var b = 0; b < rows; b++)
-        {
-            kernel.Gates = ref Unsafe.Add(ref MemoryMarshal.GetReference(gates), b * 4 * hidden);
-            kernel.CPrev = ref Unsafe.Add(ref MemoryMarshal.GetReference(cPrev), b * hidden);
-            kernel.C = ref Unsafe.Add(ref MemoryMarshal.GetReference(c), b * hidden);
-            kernel.H = ref Unsafe.Add(ref MemoryMarshal.GetReference(h), b * hidden);
-            UnitLoop.Run(ref kernel, start, end, width);
-        }
+        UnitLoop.RunRows(ref kernel, rows, start, end, width);
     }
 
     /// <summary>
@@ -82,7 +79,7 @@ internal static class LstmGates
         UnitLoop.Run(ref kernel, start, end, width);
     }
 
-    private ref struct ForwardKernel : IUnitKernel
+    private ref struct ForwardKernel : IRowKernel
     {
         public ref float Gates;
         public ref float Bias;
@@ -93,24 +90,28 @@ internal static class LstmGates
         public bool Store;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Run<TOps, TV>(nint j)
+        public readonly void Run<TOps, TV, TRows>(nint row, nint j)
             where TOps : ISimdOps<TV>
             where TV : struct
+            where TRows : IRowAccess<TV>
         {
             var n = Hidden;
-            var i = SimdMath.Sigmoid<TOps, TV>(TOps.Add(TOps.Load(ref Gates, j), TOps.Load(ref Bias, j)));
-            var f = SimdMath.Sigmoid<TOps, TV>(TOps.Add(TOps.Load(ref Gates, n + j), TOps.Load(ref Bias, n + j)));
-            var g = SimdMath.Tanh<TOps, TV>(TOps.Add(TOps.Load(ref Gates, (2 * n) + j), TOps.Load(ref Bias, (2 * n) + j)));
-            var o = SimdMath.Sigmoid<TOps, TV>(TOps.Add(TOps.Load(ref Gates, (3 * n) + j), TOps.Load(ref Bias, (3 * n) + j)));
-            var c = TOps.MultiplyAdd(f, TOps.Load(ref CPrev, j), TOps.Multiply(i, g));
-            TOps.Store(c, ref C, j);
-            TOps.Store(TOps.Multiply(o, SimdMath.Tanh<TOps, TV>(c)), ref H, j);
+            var gs = 4 * n;
+            var at = (row * gs) + j;
+            var cj = (row * n) + j;
+            var i = SimdMath.Sigmoid<TOps, TV>(TOps.Add(TRows.Load(ref Gates, at, gs), TRows.LoadShared(ref Bias, j)));
+            var f = SimdMath.Sigmoid<TOps, TV>(TOps.Add(TRows.Load(ref Gates, n + at, gs), TRows.LoadShared(ref Bias, n + j)));
+            var g = SimdMath.Tanh<TOps, TV>(TOps.Add(TRows.Load(ref Gates, (2 * n) + at, gs), TRows.LoadShared(ref Bias, (2 * n) + j)));
+            var o = SimdMath.Sigmoid<TOps, TV>(TOps.Add(TRows.Load(ref Gates, (3 * n) + at, gs), TRows.LoadShared(ref Bias, (3 * n) + j)));
+            var c = TOps.MultiplyAdd(f, TRows.Load(ref CPrev, cj, n), TOps.Multiply(i, g));
+            TRows.Store(c, ref C, cj, n);
+            TRows.Store(TOps.Multiply(o, SimdMath.Tanh<TOps, TV>(c)), ref H, cj, n);
             if (Store)
             {
-                TOps.Store(i, ref Gates, j);
-                TOps.Store(f, ref Gates, n + j);
-                TOps.Store(g, ref Gates, (2 * n) + j);
-                TOps.Store(o, ref Gates, (3 * n) + j);
+                TRows.Store(i, ref Gates, at, gs);
+                TRows.Store(f, ref Gates, n + at, gs);
+                TRows.Store(g, ref Gates, (2 * n) + at, gs);
+                TRows.Store(o, ref Gates, (3 * n) + at, gs);
             }
         }
     }

@@ -27,26 +27,15 @@ internal static class SimpleRnnGates
         Debug.Assert(preActivation.Length >= rows * hidden && h.Length >= rows * hidden);
         var kernel = new ForwardKernel
         {
+            A = ref MemoryMarshal.GetReference(preActivation),
             Bias = ref MemoryMarshal.GetReference(bias),
+            H = ref MemoryMarshal.GetReference(h),
+            Hidden = hidden,
             Relu = relu,
         };
-        for (var b = 0; b < rows; b++)
-        {
-            kernel.A = ref Unsafe.Add(ref MemoryMarshal.GetReference(preActivation), b * hidden);
-            kernel.H = ref Unsafe.Add(ref MemoryMarshal.GetReference(h), b * hidden);
-            UnitLoop.Run(ref kernel, start, end, width);
-        }
+        UnitLoop.RunRows(ref kernel, rows, start, end, width);
     }
 
-    /// <summary>One step backward for units [<paramref name="start"/>, <paramref name="end"/>).</summary>
-    /// <param name="gradient">[H] dL/da (out).</param>
-    /// <param name="h">[H] h_t, from which act' is computed (1 - h² for tanh, h &gt; 0 for relu).</param>
-    /// <param name="outputGradient">[H] dL/dh_t from the layer's output, or empty.</param>
-    /// <param name="dh">[H] dL/dh_t through the recurrence (in); zero (out): all of dL/dh_{t-1} goes through W_hh.</param>
-    /// <param name="relu">relu instead of tanh.</param>
-    /// <param name="start">First unit.</param>
-    /// <param name="end">One past the last unit.</param>
-    /// <param name="width">Widest SIMD width to use.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(Span<float> gradient, ReadOnlySpan<float> h, ReadOnlySpan<float> outputGradient, Span<float> dh, bool relu, int start, int end, SimdWidth width)
     {
@@ -62,21 +51,24 @@ internal static class SimpleRnnGates
         UnitLoop.Run(ref kernel, start, end, width);
     }
 
-    private ref struct ForwardKernel : IUnitKernel
+    private ref struct ForwardKernel : IRowKernel
     {
         public ref float A;
         public ref float Bias;
         public ref float H;
+        public nint Hidden;
         public bool Relu;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Run<TOps, TV>(nint j)
+        public readonly void Run<TOps, TV, TRows>(nint row, nint j)
             where TOps : ISimdOps<TV>
             where TV : struct
+            where TRows : IRowAccess<TV>
         {
-            var a = TOps.Add(TOps.Load(ref A, j), TOps.Load(ref Bias, j));
+            var at = (row * Hidden) + j;
+            var a = TOps.Add(TRows.Load(ref A, at, Hidden), TRows.LoadShared(ref Bias, j));
             // Max(0, a) with a second: the native max returns its second operand for NaN, which must propagate.
-            TOps.Store(Relu ? TOps.Max(default, a) : SimdMath.Tanh<TOps, TV>(a), ref H, j);
+            TRows.Store(Relu ? TOps.Max(default, a) : SimdMath.Tanh<TOps, TV>(a), ref H, at, Hidden);
         }
     }
 

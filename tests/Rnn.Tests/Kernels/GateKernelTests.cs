@@ -172,41 +172,67 @@ public class GateKernelTests
         Assert.Equal(dc2, dc1);
     }
 
-    [Fact]
-    public void ForwardKernels_OverSeveralRows_EqualRowByRowCalls()
+    public static TheoryData<int, int, int> WidthsRowsAndLengths()
     {
-        const int Rows = 3, Hidden = 21;
-        var random = new Random(8);
-        var gates = Random(random, Rows * 4 * Hidden, 3);
-        var bias = Random(random, 4 * Hidden);
-        var previous = Random(random, Rows * Hidden);
-        float[] together = [.. gates], c = new float[Rows * Hidden], h = new float[Rows * Hidden];
-        LstmGates.Forward(together, bias, previous, c, h, Rows, Hidden, 2, Hidden, storeActivations: true, UnitLoop.Best);
-        for (var b = 0; b < Rows; b++)
+        var data = new TheoryData<int, int, int>();
+        foreach (var width in UnitLoop.Supported)
         {
-            var row = gates.AsSpan(b * 4 * Hidden, 4 * Hidden).ToArray();
-            float[] rowC = new float[Hidden], rowH = new float[Hidden];
-            LstmGates.Forward(row, bias, previous.AsSpan(b * Hidden, Hidden), rowC, rowH, 1, Hidden, 2, Hidden, storeActivations: true, UnitLoop.Best);
-            Assert.Equal(row, together.AsSpan(b * 4 * Hidden, 4 * Hidden).ToArray());
-            Assert.Equal(rowC, c.AsSpan(b * Hidden, Hidden).ToArray());
-            Assert.Equal(rowH, h.AsSpan(b * Hidden, Hidden).ToArray());
+            foreach (var rows in new[] { 2, 3, 4, 5, 7, 9 })
+            {
+                // Tails of 4, 8, 12 and 13 units after whole Vector512 blocks, and none: the packed tails of
+                // UnitLoop.RunRows (two rows of 8 or four rows of 4 in one Vector512) and the rows left over.
+                foreach (var hidden in new[] { 4, 8, 12, 13, 20, 21, 28, 32, 44 })
+                {
+                    data.Add((int)width, rows, hidden);
+                }
+            }
         }
 
-        var u = Random(random, Rows * 3 * Hidden, 3);
-        var x = Random(random, Rows * 3 * Hidden, 3);
-        float[] xs = [.. x], us = [.. u], hg = new float[Rows * Hidden];
-        GruGates.Forward(xs, us, bias.AsSpan(0, 3 * Hidden), bias.AsSpan(Hidden, 3 * Hidden), previous, hg, Rows, Hidden, 0, Hidden, storeActivations: true, UnitLoop.Best);
-        var hr = new float[Rows * Hidden];
-        SimpleRnnGates.Forward(x, bias, hr, Rows, Hidden, relu: false, 0, Hidden, UnitLoop.Best);
-        for (var b = 0; b < Rows; b++)
+        return data;
+    }
+
+    /// <summary>
+    /// Several rows in one call give the bits of one row at a time, whose math the tests above check: the
+    /// packing of short row tails into one vector must neither mix rows up nor change a lane's arithmetic.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsRowsAndLengths))]
+    public void ForwardKernels_OverSeveralRows_EqualRowByRowCalls(int simdWidth, int rows, int hidden)
+    {
+        var width = (SimdWidth)simdWidth;
+        var random = new Random((1000 * rows) + hidden);
+        var start = hidden > 16 ? 16 - (hidden % 4) : 0;
+        var gates = Random(random, rows * 4 * hidden, 3);
+        var bias = Random(random, 4 * hidden);
+        var previous = Random(random, rows * hidden);
+        float[] together = [.. gates], c = new float[rows * hidden], h = new float[rows * hidden];
+        LstmGates.Forward(together, bias, previous, c, h, rows, hidden, start, hidden, storeActivations: true, width);
+        for (var b = 0; b < rows; b++)
         {
-            float[] rowX = x.AsSpan(b * 3 * Hidden, 3 * Hidden).ToArray(), rowU = u.AsSpan(b * 3 * Hidden, 3 * Hidden).ToArray(), rowH = new float[Hidden];
-            GruGates.Forward(rowX, rowU, bias.AsSpan(0, 3 * Hidden), bias.AsSpan(Hidden, 3 * Hidden), previous.AsSpan(b * Hidden, Hidden), rowH, 1, Hidden, 0, Hidden, storeActivations: true, UnitLoop.Best);
-            Assert.Equal(rowH, hg.AsSpan(b * Hidden, Hidden).ToArray());
-            Assert.Equal(rowX, xs.AsSpan(b * 3 * Hidden, 3 * Hidden).ToArray());
-            var rnn = new float[Hidden];
-            SimpleRnnGates.Forward(x.AsSpan(b * Hidden, Hidden), bias, rnn, 1, Hidden, relu: false, 0, Hidden, UnitLoop.Best);
-            Assert.Equal(rnn, hr.AsSpan(b * Hidden, Hidden).ToArray());
+            var row = gates.AsSpan(b * 4 * hidden, 4 * hidden).ToArray();
+            float[] rowC = new float[hidden], rowH = new float[hidden];
+            LstmGates.Forward(row, bias, previous.AsSpan(b * hidden, hidden), rowC, rowH, 1, hidden, start, hidden, storeActivations: true, width);
+            Assert.Equal(row, together.AsSpan(b * 4 * hidden, 4 * hidden).ToArray());
+            Assert.Equal(rowC, c.AsSpan(b * hidden, hidden).ToArray());
+            Assert.Equal(rowH, h.AsSpan(b * hidden, hidden).ToArray());
+        }
+
+        var u = Random(random, rows * 3 * hidden, 3);
+        var x = Random(random, rows * 3 * hidden, 3);
+        float[] xs = [.. x], us = [.. u], hg = new float[rows * hidden];
+        GruGates.Forward(xs, us, bias.AsSpan(0, 3 * hidden), bias.AsSpan(hidden, 3 * hidden), previous, hg, rows, hidden, start, hidden, storeActivations: true, width);
+        var hr = new float[rows * hidden];
+        SimpleRnnGates.Forward(x, bias, hr, rows, hidden, relu: false, start, hidden, width);
+        for (var b = 0; b < rows; b++)
+        {
+            float[] rowX = x.AsSpan(b * 3 * hidden, 3 * hidden).ToArray(), rowU = u.AsSpan(b * 3 * hidden, 3 * hidden).ToArray(), rowH = new float[hidden];
+            GruGates.Forward(rowX, rowU, bias.AsSpan(0, 3 * hidden), bias.AsSpan(hidden, 3 * hidden), previous.AsSpan(b * hidden, hidden), rowH, 1, hidden, start, hidden, storeActivations: true, width);
+            Assert.Equal(rowH, hg.AsSpan(b * hidden, hidden).ToArray());
+            Assert.Equal(rowX, xs.AsSpan(b * 3 * hidden, 3 * hidden).ToArray());
+            Assert.Equal(rowU, us.AsSpan(b * 3 * hidden, 3 * hidden).ToArray());
+            var rnn = new float[hidden];
+            SimpleRnnGates.Forward(x.AsSpan(b * hidden, hidden), bias, rnn, 1, hidden, relu: false, start, hidden, width);
+            Assert.Equal(rnn, hr.AsSpan(b * hidden, hidden).ToArray());
         }
     }
 }
