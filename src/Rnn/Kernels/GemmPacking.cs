@@ -34,10 +34,7 @@ internal static class GemmPacking
     {
         for (nint i = 0; i < rows; i++)
         {
-            Unsafe.CopyBlockUnaligned(
-                ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, i * RowMajorA.Stride)),
-                ref Unsafe.As<float, byte>(ref Unsafe.Add(ref a, i * lda)),
-                (uint)kc * sizeof(float));
+            ShortCopy.Copy(ref Unsafe.Add(ref a, i * lda), ref Unsafe.Add(ref destination, i * RowMajorA.Stride), kc);
         }
     }
 

@@ -956,20 +956,19 @@ public abstract class Recurrent : Layer
                     if (_toTimeMajor)
                     {
                         var sourceTime = _reverse ? _time - 1 - t : t;
-                        new ReadOnlySpan<float>(_source + ((((long)b * _time) + sourceTime) * features), features)
-                            .CopyTo(new Span<float>(_destination + ((((long)t * _batch) + b) * features), features));
+                        ShortCopy.Copy(ref _source[(((long)b * _time) + sourceTime) * features], ref _destination[(((long)t * _batch) + b) * features], features);
                     }
                     else
                     {
                         var destinationTime = _reverse ? _time - 1 - t : t;
-                        var destination = new Span<float>(_destination + ((((long)b * _time) + destinationTime) * _width) + _offset, features);
+                        ref var destination = ref _destination[(((((long)b * _time) + destinationTime) * _width) + _offset)];
                         if (_mask is not null && _mask[(t * _batch) + b] == 0)
                         {
-                            destination.Clear();
+                            MemoryMarshal.CreateSpan(ref destination, features).Clear();
                         }
                         else
                         {
-                            new ReadOnlySpan<float>(_source + ((((long)t * _batch) + b) * features), features).CopyTo(destination);
+                            ShortCopy.Copy(ref _source[(((long)t * _batch) + b) * features], ref destination, features);
                         }
                     }
                 }
