@@ -47,6 +47,9 @@ internal interface ISimdOps<TV>
     /// <summary>
     /// <c>x · 2^n</c> for integral <paramref name="n"/> in [-126, 127] (exponent-field arithmetic). At the
     /// ends, n = -127 gives <c>x · 0</c> and n = 128 gives <c>x · ∞</c>; <see cref="SimdMath.Exp{TOps, TV}"/> relies on both.
+    /// The vector forms convert n with the native truncating conversion (one instruction; the saturating one
+    /// costs three more per call): a NaN n then gives some finite power of two, which is harmless because the
+    /// only caller passes a NaN n together with a NaN x.
     /// </summary>
     static abstract TV ScaleByPowerOfTwo(TV x, TV n);
 
@@ -102,7 +105,7 @@ internal readonly struct Simd512 : ISimdOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> x, Vector512<float> n)
-        => x * Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+        => x * Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n) + Vector512.Create(127), 23).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
@@ -157,7 +160,7 @@ internal readonly struct Simd256 : ISimdOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> x, Vector256<float> n)
-        => x * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        => x * Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n) + Vector256.Create(127), 23).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Abs(Vector256<float> x) => Vector256.Abs(x);
@@ -212,7 +215,7 @@ internal readonly struct Simd128 : ISimdOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ScaleByPowerOfTwo(Vector128<float> x, Vector128<float> n)
-        => x * Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
+        => x * Vector128.ShiftLeft(Vector128.ConvertToInt32Native(n) + Vector128.Create(127), 23).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Abs(Vector128<float> x) => Vector128.Abs(x);

@@ -72,7 +72,7 @@ internal static class SimdMath
         p = TOps.MultiplyAdd(p, r2, TOps.Add(r, TOps.Broadcast(1f)));
 
         // n ∈ [-127, 128]: 2^n is built in the exponent field, where -127 is +0 and 128 is +∞ (see above).
-        // A NaN n converts to 0 (saturating conversion), leaving the NaN in p.
+        // A NaN n (from a NaN x) scales by some finite power of two, leaving the NaN in p.
         return TOps.ScaleByPowerOfTwo(p, n);
     }
 
