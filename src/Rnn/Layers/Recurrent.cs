@@ -884,7 +884,6 @@ public abstract class Recurrent : Layer
         }
     }
 
-    /// <summary>Runs both directions of one layer at once, one per worker.</summary>
     /// <summary>
     /// The copies between the caller's [B, T, F] layout and the engine's time-major one (inputs and output gradients
     /// in, outputs and input gradients out), split by batch rows between the threads when they are large (the large
@@ -946,29 +945,45 @@ public abstract class Recurrent : Layer
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int worker, int workers)
         {
-            var first = _batch * worker / workers;
-            var end = _batch * (worker + 1) / workers;
-            var features = _features;
+            var (batch, time, features, reverse) = (_batch, _time, (long)_features, _reverse);
+            var first = batch * worker / workers;
+            var end = batch * (worker + 1) / workers;
             for (var b = first; b < end; b++)
             {
-                for (var t = 0; t < _time; t++)
+                if (_toTimeMajor)
                 {
-                    if (_toTimeMajor)
+                    // Sample b's steps, one after the other in the source, to every batch-th row of the destination.
+                    var from = _source + ((long)b * time * features);
+                    var to = _destination + (b * features);
+                    var stride = batch * features;
+                    for (var t = 0; t < time; t++)
                     {
-                        var sourceTime = _reverse ? _time - 1 - t : t;
-                        ShortCopy.Copy(ref _source[(((long)b * _time) + sourceTime) * features], ref _destination[(((long)t * _batch) + b) * features], features);
-                    }
-                    else
-                    {
-                        var destinationTime = _reverse ? _time - 1 - t : t;
-                        ref var destination = ref _destination[(((((long)b * _time) + destinationTime) * _width) + _offset)];
-                        if (_mask is not null && _mask[(t * _batch) + b] == 0)
+                        var sourceTime = reverse ? time - 1 - t : t;
+                        if (features == 1)
                         {
-                            MemoryMarshal.CreateSpan(ref destination, features).Clear();
+                            to[t * stride] = from[sourceTime];
                         }
                         else
                         {
-                            ShortCopy.Copy(ref _source[(((long)t * _batch) + b) * features], ref destination, features);
+                            ShortCopy.Copy(ref from[sourceTime * features], ref to[t * stride], (nint)features);
+                        }
+                    }
+                }
+                else
+                {
+                    var from = _source + (b * features);
+                    var to = _destination + ((long)b * time * _width) + _offset;
+                    for (var t = 0; t < time; t++)
+                    {
+                        var destinationTime = reverse ? time - 1 - t : t;
+                        ref var destination = ref to[destinationTime * (long)_width];
+                        if (_mask is not null && _mask[(t * batch) + b] == 0)
+                        {
+                            MemoryMarshal.CreateSpan(ref destination, (int)features).Clear();
+                        }
+                        else
+                        {
+                            ShortCopy.Copy(ref from[t * batch * features], ref destination, (nint)features);
                         }
                     }
                 }
@@ -985,6 +1000,7 @@ public abstract class Recurrent : Layer
         }
     }
 
+    /// <summary>Runs both directions of one layer at once, one per worker.</summary>
     private sealed class DirectionsJob(Recurrent owner) : IWorkerJob
     {
         public int Layer { get; set; }
