@@ -34,6 +34,12 @@ internal interface ISimdOps<TV>
     /// <summary><c>a * b + c</c>, fused where the hardware has FMA (never emulated in software).</summary>
     static abstract TV MultiplyAdd(TV a, TV b, TV c);
 
+    /// <summary><c>a * b + c</c> rounded once, always (emulated where the hardware has no FMA), as TensorPrimitives.FusedMultiplyAdd.</summary>
+    static abstract TV FusedMultiplyAdd(TV a, TV b, TV c);
+
+    /// <summary>Correctly rounded square root.</summary>
+    static abstract TV Sqrt(TV x);
+
     static abstract TV Min(TV a, TV b);
 
     static abstract TV Max(TV a, TV b);
@@ -91,6 +97,12 @@ internal readonly struct Simd512 : ISimdOps<Vector512<float>>
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.MultiplyAddEstimate(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sqrt(Vector512<float> x) => Vector512.Sqrt(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,6 +156,12 @@ internal readonly struct Simd256 : ISimdOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sqrt(Vector256<float> x) => Vector256.Sqrt(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
@@ -201,6 +219,12 @@ internal readonly struct Simd128 : ISimdOps<Vector128<float>>
     public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FusedMultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sqrt(Vector128<float> x) => Vector128.Sqrt(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Min(Vector128<float> a, Vector128<float> b) => Vector128.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -254,6 +278,12 @@ internal readonly struct SimdScalar : ISimdOps<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MultiplyAdd(float a, float b, float c) => float.MultiplyAddEstimate(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float FusedMultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sqrt(float x) => MathF.Sqrt(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Min(float a, float b) => a < b ? a : b;

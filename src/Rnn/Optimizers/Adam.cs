@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Rnn.Kernels;
 using Rnn.Layers;
 
 namespace Rnn.Optimizers;
@@ -71,6 +72,26 @@ public sealed class Adam : Optimizer
         ReadOnlySpan<float> grad = parameter.Grad;
         var expAvg = state.Buffers[0];
         var expAvgSq = state.Buffers[1];
+        if (!amsgrad)
+        {
+            // The same float operations as below, fused into one pass (see AdamKernel).
+            double t = state.Step;
+            var stepSizeFused = lr / (1 - Math.Pow(beta1, t));
+            var scalars = new AdamKernel.Scalars(
+                CoupledDecay: weightDecay != 0f && !decoupled,
+                WeightDecay: weightDecay,
+                DecoupledDecay: weightDecay != 0f && decoupled,
+                DecayFactor: (float)(1.0 - ((double)lr * weightDecay)),
+                LerpWeight: (float)(1.0 - beta1),
+                Beta2: beta2,
+                OneMinusBeta2: (float)(1.0 - beta2),
+                BiasCorrection2Sqrt: (float)Math.Sqrt(1 - Math.Pow(beta2, t)),
+                Epsilon: eps,
+                NegativeStepSize: (float)-stepSizeFused);
+            AdamKernel.Step(param, grad, expAvg, expAvgSq, scalars, UnitLoop.Best);
+            return;
+        }
+
         var temporary = optimizer.Scratch(param.Length, 1);
         var denom = optimizer.Scratch(param.Length, 2);
         if (weightDecay != 0f)

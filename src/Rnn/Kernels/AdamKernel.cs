@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Rnn.Kernels;
+
+/// <summary>
+/// One Adam (or AdamW) update of a parameter in a single pass over its arrays. It performs, element by element,
+/// exactly the float operations of PyTorch's single-tensor Adam as <c>Optimizers.Adam</c> spells them out with
+/// TensorPrimitives (one pass per operation), so the bits are the same; reading each array once instead of about
+/// a dozen times is what makes it faster (the update was a sixth of a streaming LSTM training step).
+/// </summary>
+/// <remarks>
+/// Per element, with the scalars already rounded to float as the op-by-op form rounds them:
+/// <code>
+/// g = decay ? fma(p, wd, g) : g          (coupled weight decay: grad.add(param, alpha=wd))
+/// p = p · (1 − lr·wd)                    (decoupled, AdamW: param.mul_)
+/// m = lerp(m, g, 1 − β1)                 (t = g − m; |w| &lt; ½ ? fma(t, w, m) : fma(t, w − 1, g))
+/// v = fma(g · (1 − β2), g, v · β2)       (exp_avg_sq.mul_(β2).addcmul_(g, g, value=1 − β2))
+/// p = p + (m · (−step)) / (√v / √bc2 + ε)
+/// </code>
+/// </remarks>
+internal static class AdamKernel
+{
+    /// <summary>Updates <paramref name="param"/>, <paramref name="expAvg"/> and <paramref name="expAvgSq"/> in place.</summary>
+    /// <param name="param">The parameter p.</param>
+    /// <param name="grad">Its gradient g.</param>
+    /// <param name="expAvg">First moment m.</param>
+    /// <param name="expAvgSq">Second moment v.</param>
+    /// <param name="scalars">The step's scalars.</param>
+    /// <param name="width">Widest SIMD width to use.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Step(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq, in Scalars scalars, SimdWidth width)
+    {
+        Debug.Assert(grad.Length == param.Length && expAvg.Length == param.Length && expAvgSq.Length == param.Length);
+        var kernel = new Kernel
+        {
+            P = ref MemoryMarshal.GetReference(param),
+            G = ref MemoryMarshal.GetReference(grad),
+            M = ref MemoryMarshal.GetReference(expAvg),
+            V = ref MemoryMarshal.GetReference(expAvgSq),
+            S = scalars,
+        };
+        UnitLoop.Run(ref kernel, 0, param.Length, width);
+    }
+
+    /// <summary>The scalars of one step, each rounded to float where the op-by-op form rounds it.</summary>
+    internal readonly record struct Scalars(
+        bool CoupledDecay, float WeightDecay, bool DecoupledDecay, float DecayFactor,
+        float LerpWeight, float Beta2, float OneMinusBeta2, float BiasCorrection2Sqrt, float Epsilon, float NegativeStepSize);
+
+    private ref struct Kernel : IUnitKernel
+    {
+        public ref float P;
+        public ref float G;
+        public ref float M;
+        public ref float V;
+        public Scalars S;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Run<TOps, TV>(nint j)
+            where TOps : ISimdOps<TV>
+            where TV : struct
+        {
+            var p = TOps.Load(ref P, j);
+            var g = TOps.Load(ref G, j);
+            if (S.CoupledDecay)
+            {
+                g = TOps.FusedMultiplyAdd(p, TOps.Broadcast(S.WeightDecay), g);
+            }
+
+            if (S.DecoupledDecay)
+            {
+                p = TOps.Multiply(p, TOps.Broadcast(S.DecayFactor));
+            }
+
+            var m = TOps.Load(ref M, j);
+            var t = TOps.Subtract(g, m);
+            m = MathF.Abs(S.LerpWeight) < 0.5f
+                ? TOps.FusedMultiplyAdd(t, TOps.Broadcast(S.LerpWeight), m)
+                : TOps.FusedMultiplyAdd(t, TOps.Broadcast(S.LerpWeight - 1f), g);
+            var v = TOps.Multiply(TOps.Load(ref V, j), TOps.Broadcast(S.Beta2));
+            v = TOps.FusedMultiplyAdd(TOps.Multiply(g, TOps.Broadcast(S.OneMinusBeta2)), g, v);
+            var denominator = TOps.Add(TOps.Divide(TOps.Sqrt(v), TOps.Broadcast(S.BiasCorrection2Sqrt)), TOps.Broadcast(S.Epsilon));
+            p = TOps.Add(p, TOps.Divide(TOps.Multiply(m, TOps.Broadcast(S.NegativeStepSize)), denominator));
+            TOps.Store(m, ref M, j);
+            TOps.Store(v, ref V, j);
+            TOps.Store(p, ref P, j);
+        }
+    }
+}
