@@ -369,29 +369,20 @@ internal static class Gemm
             return;
         }
 
-        if (t >= j0 && TOps.Count >= 8)
+        if (t >= j0 && TOps.Count >= 8 && (j1 - t) is 8 or 16 && j1 - t < w)
         {
-            // The tile's first j1 - t columns are in range: narrower tiles of the same panel write them straight
-            // into C (16 and 8 columns), and only the last few go through the scratch tile. A narrower vector
-            // computes each element by the same FMA chain, so the bits do not change (seed model: 80 = 2·32 + 16
-            // columns, H = 20 for a SimpleRnn).
-            var done = 0;
-            var count = j1 - t;
-            if (TOps.Count == 16 && count >= 16)
+            // An edge of exactly one narrower vector pair (16 columns with Vector256, 8 with Vector128) is written
+            // straight into C by the narrower tile of the same panel; it computes each element by the same FMA
+            // chain, so the bits do not change (seed LSTM: 80 = 2·32 + 16 columns). Any other edge (a GRU's
+            // 60 = 32 + 28) runs the full tile into the scratch tile and copies its columns back: one tile and a
+            // vector copy per row cost less than three narrow tiles (32 × 60 × 20: 1.09 → 0.63 µs).
+            if (j1 - t == 16)
             {
                 Tile<Simd256, Vector256<float>, TLayout>(rows, ref a, ref b, kc, ref Unsafe.Add(ref c, t), ldc, load);
-                done = 16;
             }
-
-            if (count - done >= 8)
+            else
             {
-                Tile<Simd128, Vector128<float>, TLayout>(rows, ref a, ref Unsafe.Add(ref b, done), kc, ref Unsafe.Add(ref c, t + done), ldc, load);
-                done += 8;
-            }
-
-            if (done < count)
-            {
-                ScratchTile<Simd128, Vector128<float>, TLayout>(rows, ref a, ref Unsafe.Add(ref b, done), kc, ref Unsafe.Add(ref c, t + done), ldc, 0, count - done, load, workspace);
+                Tile<Simd128, Vector128<float>, TLayout>(rows, ref a, ref b, kc, ref Unsafe.Add(ref c, t), ldc, load);
             }
 
             return;
@@ -427,10 +418,7 @@ internal static class Gemm
     {
         for (nint i = 0; i < rows; i++)
         {
-            for (nint j = from; j < to; j++)
-            {
-                Unsafe.Add(ref destination, (i * destinationStride) + j) = Unsafe.Add(ref source, (i * sourceStride) + j);
-            }
+            ShortCopy.Copy(ref Unsafe.Add(ref source, (i * sourceStride) + from), ref Unsafe.Add(ref destination, (i * destinationStride) + from), to - from);
         }
     }
 
