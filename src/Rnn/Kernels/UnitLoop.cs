@@ -138,7 +138,11 @@ internal static class UnitLoop
         return j + TOps.Count;
     }
 
-    /// <summary>An <see cref="IUnitKernel"/> seen as a one-row <see cref="IRowKernel"/> (it is only ever driven with <see cref="OneRow{TOps, TV}"/>).</summary>
+    /// <summary>
+    /// An <see cref="IUnitKernel"/> seen as a one-row <see cref="IRowKernel"/> (it is only ever driven with
+    /// <see cref="OneRow{TOps, TV}"/>). It holds a copy of the kernel, which is the kernel itself because kernels
+    /// only read their fields (every <c>Run</c> is <c>readonly</c>).
+    /// </summary>
     private ref struct OneRowKernel<TKernel> : IRowKernel
         where TKernel : struct, IUnitKernel, allows ref struct
     {
