@@ -47,7 +47,32 @@ internal static class AdamKernel
     /// <summary>The scalars of one step, each rounded to float where the op-by-op form rounds it.</summary>
     internal readonly record struct Scalars(
         bool CoupledDecay, float WeightDecay, bool DecoupledDecay, float DecayFactor,
-        float LerpWeight, float Beta2, float OneMinusBeta2, float BiasCorrection2Sqrt, float Epsilon, float NegativeStepSize);
+        float LerpWeight, float Beta2, float OneMinusBeta2, float BiasCorrection2Sqrt, float Epsilon, float NegativeStepSize)
+    {
+        /// <summary>The scalars of step <paramref name="step"/> (1 for the first update), computed in double as PyTorch does.</summary>
+        /// <param name="lr">Learning rate of this step.</param>
+        /// <param name="beta1">β1.</param>
+        /// <param name="beta2">β2.</param>
+        /// <param name="epsilon">ε.</param>
+        /// <param name="weightDecay">λ, or 0.</param>
+        /// <param name="decoupled">AdamW's decay of the parameter rather than Adam's L2 term in the gradient.</param>
+        /// <param name="step">Updates made so far, this one included.</param>
+        public static Scalars For(float lr, float beta1, float beta2, float epsilon, float weightDecay, bool decoupled, long step)
+        {
+            double t = step;
+            return new Scalars(
+                CoupledDecay: weightDecay != 0f && !decoupled,
+                WeightDecay: weightDecay,
+                DecoupledDecay: weightDecay != 0f && decoupled,
+                DecayFactor: (float)(1.0 - ((double)lr * weightDecay)),
+                LerpWeight: (float)(1.0 - beta1),
+                Beta2: beta2,
+                OneMinusBeta2: (float)(1.0 - beta2),
+                BiasCorrection2Sqrt: (float)Math.Sqrt(1 - Math.Pow(beta2, t)),
+                Epsilon: epsilon,
+                NegativeStepSize: (float)-(lr / (1 - Math.Pow(beta1, t))));
+        }
+    }
 
     private ref struct Kernel : IUnitKernel
     {

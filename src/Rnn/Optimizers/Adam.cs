@@ -75,19 +75,7 @@ public sealed class Adam : Optimizer
         if (!amsgrad)
         {
             // The same float operations as below, fused into one pass (see AdamKernel).
-            double t = state.Step;
-            var stepSizeFused = lr / (1 - Math.Pow(beta1, t));
-            var scalars = new AdamKernel.Scalars(
-                CoupledDecay: weightDecay != 0f && !decoupled,
-                WeightDecay: weightDecay,
-                DecoupledDecay: weightDecay != 0f && decoupled,
-                DecayFactor: (float)(1.0 - ((double)lr * weightDecay)),
-                LerpWeight: (float)(1.0 - beta1),
-                Beta2: beta2,
-                OneMinusBeta2: (float)(1.0 - beta2),
-                BiasCorrection2Sqrt: (float)Math.Sqrt(1 - Math.Pow(beta2, t)),
-                Epsilon: eps,
-                NegativeStepSize: (float)-stepSizeFused);
+            var scalars = AdamKernel.Scalars.For(lr, beta1, beta2, eps, weightDecay, decoupled, state.Step);
             AdamKernel.Step(param, grad, expAvg, expAvgSq, scalars, UnitLoop.Best);
             return;
         }

@@ -23,7 +23,8 @@ public class AdamKernelTests
     }
 
     /// <summary>
-    /// The one-pass kernel gives the bits of PyTorch's Adam spelled out one tensor operation at a time (the form the
+    /// The one-pass kernel, with the scalars Adam derives for it (<c>AdamKernel.Scalars.For</c>), gives the bits of
+    /// PyTorch's Adam spelled out one tensor operation at a time (the form the
     /// PyTorch golden tests check), over three steps: plain, coupled weight decay (Adam), decoupled (AdamW), and a
     /// β1 below ½, which takes lerp's other branch.
     /// </summary>
@@ -74,17 +75,7 @@ public class AdamKernelTests
             TorchOps.Add(denom, Eps);
             TorchOps.AddCDiv(p1, m1, denom, -stepSize, temporary);
 
-            var scalars = new AdamKernel.Scalars(
-                CoupledDecay: weightDecay != 0f && !decoupled,
-                WeightDecay: weightDecay,
-                DecoupledDecay: weightDecay != 0f && decoupled,
-                DecayFactor: (float)(1.0 - ((double)Lr * weightDecay)),
-                LerpWeight: (float)(1.0 - beta1),
-                Beta2: Beta2,
-                OneMinusBeta2: (float)(1.0 - Beta2),
-                BiasCorrection2Sqrt: (float)Math.Sqrt(1 - Math.Pow(Beta2, step)),
-                Epsilon: Eps,
-                NegativeStepSize: (float)-stepSize);
+            var scalars = AdamKernel.Scalars.For(Lr, beta1, Beta2, Eps, weightDecay, decoupled, step);
             AdamKernel.Step(p2, grad, m2, v2, scalars, (SimdWidth)simdWidth);
 
             Assert.Equal(m1, m2);
