@@ -369,7 +369,8 @@ internal static class Gemm
             return;
         }
 
-        if (t >= j0 && TOps.Count >= 8 && (j1 - t) is 8 or 16 && j1 - t < w)
+        // (An edge is narrower than the tile, so 16 and 8 columns only reach here from Vector512 and Vector256 tiles.)
+        if (t >= j0 && (j1 - t) is 8 or 16)
         {
             // An edge of exactly one narrower vector pair (16 columns with Vector256, 8 with Vector128) is written
             // straight into C by the narrower tile of the same panel; it computes each element by the same FMA
