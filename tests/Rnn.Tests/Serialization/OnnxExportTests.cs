@@ -11,18 +11,22 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    public static TheoryData<string, bool, int, bool> RecurrentMatrix()
+    public static TheoryData<string, bool, BidirectionalMerge, int, bool> RecurrentMatrix()
     {
-        var data = new TheoryData<string, bool, int, bool>();
+        var data = new TheoryData<string, bool, BidirectionalMerge, int, bool>();
         foreach (var cell in new[] { "lstm", "gru", "rnn_tanh", "rnn_relu" })
         {
-            foreach (var bidirectional in new[] { false, true })
+            foreach (var (bidirectional, merge) in new[]
+            {
+                (false, BidirectionalMerge.Concat), (true, BidirectionalMerge.Concat), (true, BidirectionalMerge.Sum),
+                (true, BidirectionalMerge.Average), (true, BidirectionalMerge.Multiply),
+            })
             {
                 foreach (var layers in new[] { 1, 2 })
                 {
                     foreach (var returnSequences in new[] { true, false })
                     {
-                        data.Add(cell, bidirectional, layers, returnSequences);
+                        data.Add(cell, bidirectional, merge, layers, returnSequences);
                     }
                 }
             }
@@ -31,49 +35,20 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         return data;
     }
 
+    /// <summary>Every cell, one or two directions (with each merge mode), one or two layers, sequence or last output.</summary>
     [Theory]
     [MemberData(nameof(RecurrentMatrix))]
-    public void Recurrent_Export_RunsInOnnxRuntime_LikePredict(string cell, bool bidirectional, int numLayers, bool returnSequences)
-    {
-        var model = new Sequential([OnnxTestUtil.Recurrent(cell, 17, returnSequences, bidirectional: bidirectional, numLayers: numLayers, inputShape: (null, 5))], seed: 3);
-        OnnxTestUtil.Randomize(model, 11);
-        var path = Export(model);
-
-        AssertMatchesPredict(model, path, OnnxTestUtil.RandomInput(5, 3 * 6 * 5), 3, 6, 5);
-    }
-
-    public static TheoryData<string, BidirectionalMerge, int, bool> MergeMatrix()
-    {
-        var data = new TheoryData<string, BidirectionalMerge, int, bool>();
-        foreach (var cell in new[] { "lstm", "gru", "rnn_tanh", "rnn_relu" })
-        {
-            foreach (var merge in new[] { BidirectionalMerge.Sum, BidirectionalMerge.Average, BidirectionalMerge.Multiply })
-            {
-                foreach (var layers in new[] { 1, 2 })
-                {
-                    foreach (var returnSequences in new[] { true, false })
-                    {
-                        data.Add(cell, merge, layers, returnSequences);
-                    }
-                }
-            }
-        }
-
-        return data;
-    }
-
-    [Theory]
-    [MemberData(nameof(MergeMatrix))]
-    public void MergeMode_Export_CombinesTheDirections_LikePredict(string cell, BidirectionalMerge merge, int numLayers, bool returnSequences)
+    public void Recurrent_Export_RunsInOnnxRuntime_LikePredict(string cell, bool bidirectional, BidirectionalMerge merge, int numLayers, bool returnSequences)
     {
         var model = new Sequential(
-            [OnnxTestUtil.Recurrent(cell, 17, returnSequences, bidirectional: true, numLayers: numLayers, inputShape: (null, 5), mergeMode: merge)], seed: 3);
+            [OnnxTestUtil.Recurrent(cell, 17, returnSequences, bidirectional: bidirectional, numLayers: numLayers, inputShape: (null, 5), mergeMode: merge)], seed: 3);
         OnnxTestUtil.Randomize(model, 11);
         var path = Export(model);
 
         using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path))
         {
-            Assert.Equal(returnSequences ? [-1, -1, 17] : [-1, 17], session.OutputMetadata["output"].Dimensions);
+            var width = bidirectional && merge == BidirectionalMerge.Concat ? 34 : 17;
+            Assert.Equal(returnSequences ? [-1, -1, width] : [-1, width], session.OutputMetadata["output"].Dimensions);
         }
 
         AssertMatchesPredict(model, path, OnnxTestUtil.RandomInput(5, 3 * 6 * 5), 3, 6, 5);
