@@ -240,7 +240,7 @@ internal static class Gemm
             for (var k0 = 0; k0 < k; k0 += KC)
             {
                 var kc = Math.Min(KC, k - k0);
-                ref var panels = ref workspace.PackB(ref Unsafe.Add(ref b, (k0 * bRowStride) + (j0 * bColStride)), bRowStride, bColStride, kc, nc);
+                ref var panels = ref workspace.PackB(ref Unsafe.Add(ref b, (k0 * bRowStride) + (j0 * bColStride)), bRowStride, bColStride, kc, nc, (SimdWidth)TOps.Count);
                 for (var i0 = 0; i0 < m; i0 += MC)
                 {
                     var mb = Math.Min(MC, m - i0);
@@ -512,11 +512,11 @@ internal static class Gemm
 
         /// <summary>Packs a K block of B into panels (see <see cref="GemmPacking.PackB"/>).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public ref float PackB(ref float b, nint rowStride, nint colStride, int kc, int nc)
+        public ref float PackB(ref float b, nint rowStride, nint colStride, int kc, int nc, SimdWidth width)
         {
             var panels = (nc + GemmKernel.PanelWidth - 1) / GemmKernel.PanelWidth;
             _b.EnsureCapacity(panels * GemmKernel.PanelWidth * kc);
-            GemmPacking.PackB(ref b, rowStride, colStride, kc, nc, ref _b.Start);
+            GemmPacking.PackB(ref b, rowStride, colStride, kc, nc, ref _b.Start, width);
             return ref _b.Start;
         }
     }

@@ -31,41 +31,72 @@ internal sealed class PackedMatrix
     internal ref float Data => ref _data.Start;
 
     /// <summary>Packs P = Bᵀ from B[n, k] (row-major, leading dimension <paramref name="ldb"/>): the <c>W_hhᵀ</c> case.</summary>
-    public void PackTransposed(ReadOnlySpan<float> b, int ldb, int n, int k)
+    public void PackTransposed(ReadOnlySpan<float> b, int ldb, int n, int k, SimdWidth? width = null)
     {
-        Debug.Assert(n == 0 || k == 0 || b.Length >= ((n - 1) * ldb) + k);
-        Resize(k, n);
-        if (n > 0 && k > 0)
-        {
-            // P[q, j] = B[j, q]: q advances by 1, j by ldb.
-            GemmPacking.PackB(ref MemoryMarshal.GetReference(b), 1, ldb, k, n, ref _data.Start);
-        }
+        Shape(k, n);
+        PackTransposedPanels(b, ldb, 0, Panels, width ?? UnitLoop.Best);
     }
 
     /// <summary>Packs P = B from B[k, n] (row-major, leading dimension <paramref name="ldb"/>).</summary>
     public void Pack(ReadOnlySpan<float> b, int ldb, int k, int n)
     {
-        Debug.Assert(n == 0 || k == 0 || b.Length >= ((k - 1) * ldb) + n);
-        Resize(k, n);
-        if (n > 0 && k > 0)
+        Shape(k, n);
+        PackPanels(b, ldb, 0, Panels);
+    }
+
+    /// <summary>
+    /// Sizes P as [k, n] (growing the storage if needed) for a pack done in parts: panels
+    /// [<c>first</c>, <c>end</c>) at a time, by <see cref="PackTransposedPanels"/> or <see cref="PackPanels"/>,
+    /// which touch nothing outside their panels and so may run on several threads at once.
+    /// </summary>
+    public void Shape(int k, int n)
+    {
+        K = k;
+        N = n;
+        _data.EnsureCapacity(Panels * k * GemmKernel.PanelWidth);
+    }
+
+    /// <summary>Panels of 32 columns: ⌈N / 32⌉.</summary>
+    public int Panels => (N + GemmKernel.PanelWidth - 1) / GemmKernel.PanelWidth;
+
+    /// <summary>Panels [<paramref name="first"/>, <paramref name="end"/>) of P = Bᵀ, B[N, K] as in <see cref="PackTransposed"/>; after <see cref="Shape"/>.</summary>
+    public void PackTransposedPanels(ReadOnlySpan<float> b, int ldb, int first, int end, SimdWidth width)
+    {
+        var (j0, columns) = Columns(first, end);
+        Debug.Assert(columns == 0 || K == 0 || b.Length >= ((j0 + columns - 1) * ldb) + K);
+        if (columns > 0 && K > 0)
         {
-            GemmPacking.PackB(ref MemoryMarshal.GetReference(b), ldb, 1, k, n, ref _data.Start);
+            // P[q, j] = B[j, q]: q advances by 1, j by ldb.
+            GemmPacking.PackB(ref Unsafe.Add(ref MemoryMarshal.GetReference(b), j0 * ldb), 1, ldb, K, columns, ref PanelStart(first), width);
         }
     }
 
-    /// <summary>P[q, j], read through the panel layout (for tests and debugging, not for hot loops).</summary>
+    /// <summary>Panels [<paramref name="first"/>, <paramref name="end"/>) of P = B, B[K, N] as in <see cref="Pack"/>; after <see cref="Shape"/>.</summary>
+    public void PackPanels(ReadOnlySpan<float> b, int ldb, int first, int end)
+    {
+        var (j0, columns) = Columns(first, end);
+        Debug.Assert(columns == 0 || K == 0 || b.Length >= ((K - 1) * ldb) + j0 + columns);
+        if (columns > 0 && K > 0)
+        {
+            GemmPacking.PackB(ref Unsafe.Add(ref MemoryMarshal.GetReference(b), j0), ldb, 1, K, columns, ref PanelStart(first), UnitLoop.Best);
+        }
+    }
+
+    /// <summary>P[q, j], read through the panel layout (for tests and debugging, not for hot loops); j up to the last panel's end, where the padding is.</summary>
     internal float At(int q, int j)
     {
-        Debug.Assert((uint)q < (uint)K && (uint)j < (uint)N);
+        Debug.Assert((uint)q < (uint)K && (uint)j < (uint)(Panels * GemmKernel.PanelWidth));
         var panel = j / GemmKernel.PanelWidth;
         return Unsafe.Add(ref _data.Start, (panel * PanelStride) + (q * GemmKernel.PanelWidth) + (j % GemmKernel.PanelWidth));
     }
 
-    private void Resize(int k, int n)
+    /// <summary>The first column of panel <paramref name="first"/> and how many columns panels [first, end) hold.</summary>
+    private (int J0, int Columns) Columns(int first, int end)
     {
-        K = k;
-        N = n;
-        var panels = (n + GemmKernel.PanelWidth - 1) / GemmKernel.PanelWidth;
-        _data.EnsureCapacity(panels * k * GemmKernel.PanelWidth);
+        Debug.Assert(0 <= first && first <= end && end <= Panels);
+        var j0 = first * GemmKernel.PanelWidth;
+        return (j0, Math.Max(0, Math.Min(N, end * GemmKernel.PanelWidth) - j0));
     }
+
+    private ref float PanelStart(int panel) => ref Unsafe.Add(ref _data.Start, panel * PanelStride);
 }

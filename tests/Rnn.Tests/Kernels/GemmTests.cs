@@ -336,6 +336,63 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// The transposing pack at every width (16-, 8- and 4-float register transposes, then the scalar rest of K),
+    /// whole or panel range by panel range, holds every element and zeros past N in the last panel.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void PackedMatrix_PackTransposed_HoldsEveryElementAtEveryWidth(int width)
+    {
+        var random = new Random(3);
+        foreach (var (n, k) in new[] { (32, 16), (64, 256), (100, 45), (96, 3), (33, 37), (1024, 64) })
+        {
+            var ld = k + 5;
+            var b = RandomArray(random, n * ld);
+            var whole = new PackedMatrix();
+            whole.PackTransposed(b, ld, n, k, (SimdWidth)width);
+            var parts = new PackedMatrix();
+            parts.Shape(k, n);
+            var middle = parts.Panels / 2;
+            parts.PackTransposedPanels(b, ld, middle, parts.Panels, (SimdWidth)width);
+            parts.PackTransposedPanels(b, ld, 0, middle, (SimdWidth)width);
+            foreach (var packed in new[] { whole, parts })
+            {
+                for (var q = 0; q < k; q++)
+                {
+                    for (var j = 0; j < packed.Panels * GemmKernel.PanelWidth; j++)
+                    {
+                        Assert.Equal(j < n ? b[(j * ld) + q] : 0f, packed.At(q, j));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The row-block copy of a row-major B, whole or by panel ranges, including a last partial panel and K not a multiple of 8.</summary>
+    [Fact]
+    public void PackedMatrix_PackPanels_HoldsEveryElement()
+    {
+        var random = new Random(4);
+        foreach (var (k, n) in new[] { (256, 1024), (45, 70), (3, 33), (17, 96) })
+        {
+            var ld = n + 7;
+            var b = RandomArray(random, k * ld);
+            var parts = new PackedMatrix();
+            parts.Shape(k, n);
+            var middle = (parts.Panels + 1) / 2;
+            parts.PackPanels(b, ld, middle, parts.Panels);
+            parts.PackPanels(b, ld, 0, middle);
+            for (var q = 0; q < k; q++)
+            {
+                for (var j = 0; j < parts.Panels * GemmKernel.PanelWidth; j++)
+                {
+                    Assert.Equal(j < n ? b[(q * ld) + j] : 0f, parts.At(q, j));
+                }
+            }
+        }
+    }
+
     [Fact]
     public unsafe void AlignedBuffer_Start_Is64ByteAlignedAfterEveryGrowth()
     {
@@ -376,7 +433,7 @@ public class GemmTests
             default:
                 {
                     var packed = new PackedMatrix();
-                    packed.PackTransposed(b, ldb, n, k);
+                    packed.PackTransposed(b, ldb, n, k, width);
                     Gemm.MultiplyWith(width, a, lda, m, packed, 0, n, c, ldc, accumulate);
                     break;
                 }
