@@ -64,6 +64,11 @@ internal sealed class RecurrentScan : IWorkerJob
     private int _weightIhVersion = -1;
     private int _weightHhVersion = -1;
     private int _weightHhPlainVersion = -1;
+
+    // Which packed weights this pass repacks (decided in the Prepare call; the workers pack them in parts).
+    private bool _packIh;
+    private bool _packHh;
+    private bool _packHhPlain;
     private int _biasIhVersion = -1;
     private int _biasHhVersion = -1;
 
@@ -267,6 +272,7 @@ internal sealed class RecurrentScan : IWorkerJob
         var work = workers > 1 && SplitsRows(_batch)
             ? new Share(0, Hidden, _batch * worker / workers, _batch * (worker + 1) / workers, Synchronized: false)
             : new Share(start, end, 0, _batch, Synchronized: workers > 1);
+        PackWeights(work, worker, workers, pool);
         if (_backward)
         {
             Backward(work, start, end, worker, workers, pool);
@@ -276,6 +282,60 @@ internal sealed class RecurrentScan : IWorkerJob
             Forward(work, workers, pool);
         }
     }
+
+    /// <summary>
+    /// The worker's part of the repacks the pass needs (after an optimizer step, every pass has some): split by
+    /// units, the panels whose first column is one of the worker's, so they are packed into the cache of the core
+    /// that reads them every step; split by rows, an equal share of the panels. Then all workers meet, since a
+    /// panel may hold columns of two workers. Packing W_ih and W_hh (4 × 256 × 320 floats) on one thread while
+    /// the other waited was about a tenth of an Lstm stream training step on two threads.
+    /// </summary>
+    private void PackWeights(Share share, int worker, int workers, WorkerPool pool)
+    {
+        if (_backward ? !_packHhPlain : !(_packIh || _packHh))
+        {
+            return;
+        }
+
+        var width = UnitLoop.Best;
+        if (_backward)
+        {
+            // dh = dA · W_hh: W_hh [G·H, H] as it is stored; the worker's columns are its units.
+            foreach (var (first, end) in OwnPanels(_weightHhPlain.Panels, share, worker, workers, blocks: 1))
+            {
+                _weightHhPlain.PackPanels(_weightHh.Data, Hidden, first, end);
+            }
+        }
+        else
+        {
+            foreach (var (first, end) in OwnPanels(_weightIhT.Panels, share, worker, workers, Gates))
+            {
+                if (_packIh)
+                {
+                    _weightIhT.PackTransposedPanels(_weightIh.Data, InputSize, first, end, width);
+                }
+
+                if (_packHh)
+                {
+                    _weightHhT.PackTransposedPanels(_weightHh.Data, Hidden, first, end, width);
+                }
+            }
+        }
+
+        if (workers > 1)
+        {
+            pool.Barrier(workers);
+        }
+    }
+
+    /// <summary>
+    /// Runs of panels [first, end) of a matrix of <paramref name="blocks"/> column blocks of H that this worker packs:
+    /// split by rows, an equal share; split by units, those whose first column lies in one of its unit ranges.
+    /// </summary>
+    private PanelRuns OwnPanels(int panels, Share share, int worker, int workers, int blocks) =>
+        share.Synchronized
+            ? new PanelRuns(panels, Hidden, blocks, share.Start, share.End)
+            : new PanelRuns(panels * worker / workers, panels * (worker + 1) / workers);
 
     /// <summary>
     /// What one worker computes in the time loop: units [Start, End) of batch rows [RowStart, RowEnd). Split by
@@ -547,16 +607,19 @@ internal sealed class RecurrentScan : IWorkerJob
 
     private void RefreshWeights()
     {
+        // Sized here, packed by the workers (PackWeights).
         var gh = Gates * Hidden;
-        if (_weightIhVersion != _weightIh.Version)
+        _packIh = _weightIhVersion != _weightIh.Version;
+        if (_packIh)
         {
-            _weightIhT.PackTransposed(_weightIh.Data, InputSize, gh, InputSize);
+            _weightIhT.Shape(InputSize, gh);
             _weightIhVersion = _weightIh.Version;
         }
 
-        if (_weightHhVersion != _weightHh.Version)
+        _packHh = _weightHhVersion != _weightHh.Version;
+        if (_packHh)
         {
-            _weightHhT.PackTransposed(_weightHh.Data, Hidden, gh, Hidden);
+            _weightHhT.Shape(Hidden, gh);
             _weightHhVersion = _weightHh.Version;
         }
 
@@ -586,10 +649,78 @@ internal sealed class RecurrentScan : IWorkerJob
 
     private void RefreshBackwardWeights()
     {
-        if (_weightHhPlainVersion != _weightHh.Version)
+        _packHhPlain = _weightHhPlainVersion != _weightHh.Version;
+        if (_packHhPlain)
         {
-            _weightHhPlain.Pack(_weightHh.Data, Hidden, Gates * Hidden, Hidden);
+            _weightHhPlain.Shape(Gates * Hidden, Hidden);
             _weightHhPlainVersion = _weightHh.Version;
+        }
+    }
+
+    /// <summary>
+    /// Runs of consecutive panels (32 columns each), enumerated without allocating: either one range, or the panels
+    /// whose first column j has <c>j mod H</c> in [start, end) (blocks of H columns, one per gate), merged into runs.
+    /// </summary>
+    private struct PanelRuns
+    {
+        private readonly int _panels;
+        private readonly int _hidden;
+        private readonly int _blocks;
+        private readonly int _start;
+        private readonly int _end;
+        private readonly bool _single;
+        private int _next;
+
+        public PanelRuns(int first, int end)
+        {
+            (_single, _next, _panels) = (true, first, end);
+            (_hidden, _blocks, _start, _end) = (0, 0, 0, 0);
+        }
+
+        public PanelRuns(int panels, int hidden, int blocks, int start, int end)
+        {
+            (_single, _next, _panels) = (false, 0, panels);
+            (_hidden, _blocks, _start, _end) = (hidden, blocks, start, end);
+        }
+
+        public (int First, int End) Current { get; private set; }
+
+        public readonly PanelRuns GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_single)
+            {
+                Current = (_next, _panels);
+                var any = _next < _panels;
+                _next = _panels;
+                return any;
+            }
+
+            while (_next < _panels && !Owns(_next))
+            {
+                _next++;
+            }
+
+            if (_next == _panels)
+            {
+                return false;
+            }
+
+            var first = _next;
+            while (_next < _panels && Owns(_next))
+            {
+                _next++;
+            }
+
+            Current = (first, _next);
+            return true;
+        }
+
+        private readonly bool Owns(int panel)
+        {
+            var unit = panel * GemmKernel.PanelWidth % _hidden;
+            return _start <= unit && unit < _end && panel * GemmKernel.PanelWidth < _blocks * _hidden;
         }
     }
 }

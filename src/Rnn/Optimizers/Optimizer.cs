@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Rnn.Kernels;
 using Rnn.Layers;
 
 namespace Rnn.Optimizers;
@@ -53,6 +54,7 @@ public abstract class Optimizer
 
     private readonly Dictionary<Parameter, ParameterState> _states = new(ReferenceEqualityComparer.Instance);
     private float[] _scratch = [];
+    private AdamKernel.Job? _adamJob;
     private float _learningRate;
     private float? _clipValue;
     private float? _clipNorm;
@@ -470,6 +472,9 @@ public abstract class Optimizer
     /// <param name="state">Its state, <see cref="ParameterState.Step"/> already counting this update; null when <see cref="StateNames"/> is empty.</param>
     /// <param name="learningRate">The learning rate of this step.</param>
     private protected abstract void Update(Parameter parameter, ParameterState? state, float learningRate);
+
+    /// <summary>The reusable job that runs a large parameter's Adam or AdamW update on several threads.</summary>
+    internal AdamKernel.Job AdamJob => _adamJob ??= new AdamKernel.Job();
 
     /// <summary>
     /// Temporaries for one parameter's update: <see cref="ScratchCount"/> spans of <paramref name="length"/>

@@ -1,4 +1,6 @@
 using Rnn.Kernels;
+using Rnn.Losses;
+using Rnn.Optimizers;
 using Rnn.Tests.Reference;
 
 namespace Rnn.Tests.Layers;
@@ -158,5 +160,84 @@ public class ThreadDeterminismTests
         {
             Parallelism.ThreadCount = previous;
         }
+    }
+
+    /// <summary>
+    /// Three training steps (forward, backward, optimizer) give the same weights and optimizer state on one thread
+    /// and on two. After each step the workers repack the changed weights in parts (split by units with one
+    /// sequence, by rows with 40), and Adam and AdamW update the 64k-element W_hh on both threads.
+    /// </summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(40, false)]
+    public void TrainingSteps_GiveTheSameWeightsOnOneAndTwoThreads(int batch, bool decoupled)
+    {
+        const int Time = 12, Input = 32, Hidden = 128;
+        var random = new Random(9);
+        var x = TestUtil.ToTensor(TestUtil.RandomArray(random, batch * Time * Input), batch, Time, Input);
+        var y = TestUtil.ToTensor(TestUtil.RandomArray(random, batch * Time * Hidden), batch, Time, Hidden);
+        var previous = Parallelism.ThreadCount;
+        try
+        {
+            float[]? expected = null;
+            foreach (var threads in new[] { 1, 2 })
+            {
+                Parallelism.ThreadCount = threads;
+                var model = new Sequential([new Rnn.Layers.Lstm(Hidden, returnSequences: true, inputShape: (null, Input))], seed: 2);
+                Assert.True(model.Layers[0].Parameters.Max(p => p.Length) >= AdamKernel.Job.ParallelElements);
+                model.Compile(decoupled ? new AdamW(learningRate: 0.01f) : new Adam(learningRate: 0.01f), Loss.MeanSquaredError);
+                var runsBefore = WorkerPool.Shared.ParallelRuns;
+                for (var step = 0; step < 3; step++)
+                {
+                    model.TrainOnBatch(x, y);
+                }
+
+                Assert.Equal(threads > 1, WorkerPool.Shared.ParallelRuns > runsBefore);
+                float[] actual = [.. model.Layers[0].Parameters.SelectMany(p => p.Data)];
+                expected ??= actual;
+                Assert.Equal(expected.Length, actual.Length);
+                for (var i = 0; i < expected.Length; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"weight {i}: {expected[i]:R} on one thread, {actual[i]:R} on {threads}");
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.ThreadCount = previous;
+        }
+    }
+
+    /// <summary>The Adam update split between two threads (cut at a multiple of 16 floats, odd length) gives the one-thread bits and really splits.</summary>
+    [Fact]
+    public void AdamJob_OnTwoThreads_EqualsOneThreadUpdate()
+    {
+        const int Length = AdamKernel.Job.ParallelElements + 13;
+        var random = new Random(10);
+        float[] Values() => [.. TestUtil.RandomArray(random, Length).Select(value => (float)value)];
+        var param = Values();
+        var grad = Values();
+        var m = Values();
+        var v = Values().Select(MathF.Abs).ToArray();
+        float[] p1 = [.. param], m1 = [.. m], v1 = [.. v];
+        var scalars = AdamKernel.Scalars.For(0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, decoupled: false, step: 4);
+        AdamKernel.Step(p1, grad, m1, v1, scalars, UnitLoop.Best);
+        var previous = Parallelism.ThreadCount;
+        try
+        {
+            Parallelism.ThreadCount = 2;
+            var runsBefore = WorkerPool.Shared.ParallelRuns;
+            new AdamKernel.Job().Run(param, grad, m, v, scalars, UnitLoop.Best, workers: 2);
+            Assert.True(WorkerPool.Shared.ParallelRuns > runsBefore, "the update did not use the second thread");
+        }
+        finally
+        {
+            Parallelism.ThreadCount = previous;
+        }
+
+        Assert.Equal(p1, param);
+        Assert.Equal(m1, m);
+        Assert.Equal(v1, v);
     }
 }
