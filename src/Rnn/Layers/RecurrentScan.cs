@@ -569,11 +569,14 @@ internal sealed class RecurrentScan : IWorkerJob
 
         // The weight gradients: this worker's gate rows of dW (its unit block whatever the loop's split), summing over
         // all T·B rows in order.
+        // A worker with all the units (one thread) makes one call per weight for all gates: the gate rows are then
+        // contiguous, and B (X or H_prev) is packed once instead of once per gate.
         var previousStates = states.Slice(Reverse ? block : 0, rows * hidden);
-        for (var g = 0; g < Gates && unitStart < unitEnd; g++)
+        var allUnits = unitStart == 0 && unitEnd == hidden;
+        for (var g = 0; g < (allUnits ? 1 : Gates) && unitStart < unitEnd; g++)
         {
             var first = (g * hidden) + unitStart;
-            var count = unitEnd - unitStart;
+            var count = allUnits ? gh : unitEnd - unitStart;
             Gemm.MultiplyAtB(gates[first..], gh, _x.AsSpan(0, rows * InputSize), InputSize, _weightIh.Grad.AsSpan(first * InputSize, count * InputSize), InputSize, count, InputSize, rows, accumulate: true);
             Gemm.MultiplyAtB(hiddenGradients[first..], gh, previousStates, hidden, _weightHh.Grad.AsSpan(first * hidden, count * hidden), hidden, count, hidden, rows, accumulate: true);
             if (_biasIh is not null && _biasHh is not null)
