@@ -64,13 +64,13 @@ internal sealed class RecurrentScan : IWorkerJob
     private int _weightIhVersion = -1;
     private int _weightHhVersion = -1;
     private int _weightHhPlainVersion = -1;
+    private int _biasIhVersion = -1;
+    private int _biasHhVersion = -1;
 
     // Which packed weights this pass repacks (decided in the Prepare call; the workers pack them in parts).
     private bool _packIh;
     private bool _packHh;
     private bool _packHhPlain;
-    private int _biasIhVersion = -1;
-    private int _biasHhVersion = -1;
 
     // Per-call buffers, grown on demand and reused; 64-byte aligned, so that with rows a multiple of 16 floats
     // long the workers' unit blocks never share a cache line (false sharing between the two cores tripled the
@@ -301,14 +301,14 @@ internal sealed class RecurrentScan : IWorkerJob
         if (_backward)
         {
             // dh = dA · W_hh: W_hh [G·H, H] as it is stored; the worker's columns are its units.
-            foreach (var (first, end) in OwnPanels(_weightHhPlain.Panels, share, worker, workers, blocks: 1))
+            foreach (var (first, end) in OwnPanels(_weightHhPlain.Panels, share, worker, workers))
             {
                 _weightHhPlain.PackPanels(_weightHh.Data, Hidden, first, end);
             }
         }
         else
         {
-            foreach (var (first, end) in OwnPanels(_weightIhT.Panels, share, worker, workers, Gates))
+            foreach (var (first, end) in OwnPanels(_weightIhT.Panels, share, worker, workers))
             {
                 if (_packIh)
                 {
@@ -329,12 +329,12 @@ internal sealed class RecurrentScan : IWorkerJob
     }
 
     /// <summary>
-    /// Runs of panels [first, end) of a matrix of <paramref name="blocks"/> column blocks of H that this worker packs:
-    /// split by rows, an equal share; split by units, those whose first column lies in one of its unit ranges.
+    /// Runs of panels [first, end) that this worker packs, of a matrix whose columns are blocks of H (one per gate):
+    /// split by rows, an equal share; split by units, the panels whose first column lies in one of its unit ranges.
     /// </summary>
-    private PanelRuns OwnPanels(int panels, Share share, int worker, int workers, int blocks) =>
+    private PanelRuns OwnPanels(int panels, Share share, int worker, int workers) =>
         share.Synchronized
-            ? new PanelRuns(panels, Hidden, blocks, share.Start, share.End)
+            ? new PanelRuns(panels, Hidden, share.Start, share.End)
             : new PanelRuns(panels * worker / workers, panels * (worker + 1) / workers);
 
     /// <summary>
@@ -663,7 +663,6 @@ internal sealed class RecurrentScan : IWorkerJob
     {
         private readonly int _panels;
         private readonly int _hidden;
-        private readonly int _blocks;
         private readonly int _start;
         private readonly int _end;
         private readonly bool _single;
@@ -672,13 +671,13 @@ internal sealed class RecurrentScan : IWorkerJob
         public PanelRuns(int first, int end)
         {
             (_single, _next, _panels) = (true, first, end);
-            (_hidden, _blocks, _start, _end) = (0, 0, 0, 0);
+            (_hidden, _start, _end) = (0, 0, 0);
         }
 
-        public PanelRuns(int panels, int hidden, int blocks, int start, int end)
+        public PanelRuns(int panels, int hidden, int start, int end)
         {
             (_single, _next, _panels) = (false, 0, panels);
-            (_hidden, _blocks, _start, _end) = (hidden, blocks, start, end);
+            (_hidden, _start, _end) = (hidden, start, end);
         }
 
         public (int First, int End) Current { get; private set; }
@@ -718,7 +717,7 @@ internal sealed class RecurrentScan : IWorkerJob
         private readonly bool Owns(int panel)
         {
             var unit = panel * GemmKernel.PanelWidth % _hidden;
-            return _start <= unit && unit < _end && panel * GemmKernel.PanelWidth < _blocks * _hidden;
+            return _start <= unit && unit < _end;
         }
     }
 }
