@@ -85,9 +85,7 @@ internal static class AdamKernel
         /// <summary>Elements [start, end) of worker <paramref name="worker"/>: equal shares, cut at multiples of 16 floats (whole cache lines).</summary>
         public void Execute(int worker, int workers)
         {
-            var length = _param.Length;
-            var start = worker == 0 ? 0 : (int)((long)length * worker / workers) & ~15;
-            var end = worker == workers - 1 ? length : (int)((long)length * (worker + 1) / workers) & ~15;
+            var (start, end) = WorkerPool.EqualPart(_param.Length, worker, workers, multiple: 16);
             Step(
                 _param.AsSpan(start, end - start), _grad.AsSpan(start, end - start), _expAvg.AsSpan(start, end - start), _expAvgSq.AsSpan(start, end - start),
                 _scalars, _width);

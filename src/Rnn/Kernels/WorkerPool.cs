@@ -69,6 +69,17 @@ internal sealed class WorkerPool
         }
     }
 
+    /// <summary>
+    /// Worker <paramref name="worker"/>'s part [Start, End) of <paramref name="length"/> items split into
+    /// <paramref name="workers"/> equal parts, each cut at a multiple of <paramref name="multiple"/> (a power of
+    /// two); the last part ends at <paramref name="length"/>.
+    /// </summary>
+    public static (int Start, int End) EqualPart(int length, int worker, int workers, int multiple = 1)
+    {
+        int Cut(int w) => w == workers ? length : (int)((long)length * w / workers) & -multiple;
+        return (Cut(worker), Cut(worker + 1));
+    }
+
     /// <summary>Threads available, the caller included.</summary>
     public int Workers { get; }
 

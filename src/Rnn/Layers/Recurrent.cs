@@ -946,8 +946,7 @@ public abstract class Recurrent : Layer
         public void Execute(int worker, int workers)
         {
             var (batch, time, features, reverse) = (_batch, _time, (long)_features, _reverse);
-            var first = batch * worker / workers;
-            var end = batch * (worker + 1) / workers;
+            var (first, end) = WorkerPool.EqualPart(batch, worker, workers);
             for (var b = first; b < end; b++)
             {
                 if (_toTimeMajor)

@@ -269,8 +269,9 @@ internal sealed class RecurrentScan : IWorkerJob
         var start = Math.Min(Hidden, blocks * worker / workers * UnitBlock);
         var end = Math.Min(Hidden, blocks * (worker + 1) / workers * UnitBlock);
         var pool = WorkerPool.Shared;
+        var (batchStart, batchEnd) = WorkerPool.EqualPart(_batch, worker, workers);
         var work = workers > 1 && SplitsRows(_batch)
-            ? new Share(0, Hidden, _batch * worker / workers, _batch * (worker + 1) / workers, Synchronized: false)
+            ? new Share(0, Hidden, batchStart, batchEnd, Synchronized: false)
             : new Share(start, end, 0, _batch, Synchronized: workers > 1);
         PackWeights(work, worker, workers, pool);
         if (_backward)
@@ -335,7 +336,7 @@ internal sealed class RecurrentScan : IWorkerJob
     private PanelRuns OwnPanels(int panels, Share share, int worker, int workers) =>
         share.Synchronized
             ? new PanelRuns(panels, Hidden, share.Start, share.End)
-            : new PanelRuns(panels * worker / workers, panels * (worker + 1) / workers);
+            : new PanelRuns(WorkerPool.EqualPart(panels, worker, workers));
 
     /// <summary>
     /// What one worker computes in the time loop: units [Start, End) of batch rows [RowStart, RowEnd). Split by
@@ -569,8 +570,8 @@ internal sealed class RecurrentScan : IWorkerJob
         // worker. (Gate by gate, each of a worker's unit blocks, packed B once per gate: 4 MB more per worker for
         // an LSTM with batch 64, 128 units, 100 steps.) Each element sums over all T·B rows in order.
         var previousStates = states.Slice(Reverse ? block : 0, rows * hidden);
-        var first = worker == 0 ? 0 : (gh * worker / workers) & ~(UnitBlock - 1);
-        var count = (worker == workers - 1 ? gh : (gh * (worker + 1) / workers) & ~(UnitBlock - 1)) - first;
+        var (first, rowsEnd) = WorkerPool.EqualPart(gh, worker, workers, UnitBlock);
+        var count = rowsEnd - first;
         if (count > 0)
         {
             Gemm.MultiplyAtB(gates[first..], gh, _x.AsSpan(0, rows * InputSize), InputSize, _weightIh.Grad.AsSpan(first * InputSize, count * InputSize), InputSize, count, InputSize, rows, accumulate: true);
@@ -585,8 +586,7 @@ internal sealed class RecurrentScan : IWorkerJob
         if (_wantInputGradient)
         {
             // dX = dA · W_ih: a share of the rows.
-            var rowStart = rows * worker / workers;
-            var rowEnd = rows * (worker + 1) / workers;
+            var (rowStart, rowEnd) = WorkerPool.EqualPart(rows, worker, workers);
             Gemm.MultiplyAB(
                 gates.Slice(rowStart * gh, (rowEnd - rowStart) * gh), gh, _weightIh.Data, InputSize,
                 _inputGradient.AsSpan(rowStart * InputSize, (rowEnd - rowStart) * InputSize), InputSize, rowEnd - rowStart, InputSize, gh, accumulate: false);
@@ -668,9 +668,9 @@ internal sealed class RecurrentScan : IWorkerJob
         private readonly bool _single;
         private int _next;
 
-        public PanelRuns(int first, int end)
+        public PanelRuns((int First, int End) range)
         {
-            (_single, _next, _panels) = (true, first, end);
+            (_single, _next, _panels) = (true, range.First, range.End);
             (_hidden, _start, _end) = (0, 0, 0);
         }
 
