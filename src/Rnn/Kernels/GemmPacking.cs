@@ -296,39 +296,10 @@ internal static class GemmPacking
         var r14 = Vector512.LoadUnsafe(ref Unsafe.Add(ref source, 14 * ldb));
         var r15 = Vector512.LoadUnsafe(ref Unsafe.Add(ref source, 15 * ldb));
 
-        // Rows interleaved by 32 bits, then by 64.
-        var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();
-        var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
-        var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
-        var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
-        var t4 = Avx512F.UnpackLow(r4, r5).AsDouble();
-        var t5 = Avx512F.UnpackHigh(r4, r5).AsDouble();
-        var t6 = Avx512F.UnpackLow(r6, r7).AsDouble();
-        var t7 = Avx512F.UnpackHigh(r6, r7).AsDouble();
-        var t8 = Avx512F.UnpackLow(r8, r9).AsDouble();
-        var t9 = Avx512F.UnpackHigh(r8, r9).AsDouble();
-        var t10 = Avx512F.UnpackLow(r10, r11).AsDouble();
-        var t11 = Avx512F.UnpackHigh(r10, r11).AsDouble();
-        var t12 = Avx512F.UnpackLow(r12, r13).AsDouble();
-        var t13 = Avx512F.UnpackHigh(r12, r13).AsDouble();
-        var t14 = Avx512F.UnpackLow(r14, r15).AsDouble();
-        var t15 = Avx512F.UnpackHigh(r14, r15).AsDouble();
-        r0 = Avx512F.UnpackLow(t0, t2).AsSingle();
-        r1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
-        r2 = Avx512F.UnpackLow(t1, t3).AsSingle();
-        r3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
-        r4 = Avx512F.UnpackLow(t4, t6).AsSingle();
-        r5 = Avx512F.UnpackHigh(t4, t6).AsSingle();
-        r6 = Avx512F.UnpackLow(t5, t7).AsSingle();
-        r7 = Avx512F.UnpackHigh(t5, t7).AsSingle();
-        r8 = Avx512F.UnpackLow(t8, t10).AsSingle();
-        r9 = Avx512F.UnpackHigh(t8, t10).AsSingle();
-        r10 = Avx512F.UnpackLow(t9, t11).AsSingle();
-        r11 = Avx512F.UnpackHigh(t9, t11).AsSingle();
-        r12 = Avx512F.UnpackLow(t12, t14).AsSingle();
-        r13 = Avx512F.UnpackHigh(t12, t14).AsSingle();
-        r14 = Avx512F.UnpackLow(t13, t15).AsSingle();
-        r15 = Avx512F.UnpackHigh(t13, t15).AsSingle();
+        InterleaveFour(ref r0, ref r1, ref r2, ref r3);
+        InterleaveFour(ref r4, ref r5, ref r6, ref r7);
+        InterleaveFour(ref r8, ref r9, ref r10, ref r11);
+        InterleaveFour(ref r12, ref r13, ref r14, ref r15);
 
         // Lane L of r(4g + c) is rows 4g..4g+3 of column 4L + c: transpose the lanes.
         Lanes(r0, r4, r8, r12, ref destination);
@@ -366,22 +337,8 @@ internal static class GemmPacking
         var r6 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, 6 * ldb));
         var r7 = Vector256.LoadUnsafe(ref Unsafe.Add(ref source, 7 * ldb));
 
-        var t0 = Avx.UnpackLow(r0, r1).AsDouble();
-        var t1 = Avx.UnpackHigh(r0, r1).AsDouble();
-        var t2 = Avx.UnpackLow(r2, r3).AsDouble();
-        var t3 = Avx.UnpackHigh(r2, r3).AsDouble();
-        var t4 = Avx.UnpackLow(r4, r5).AsDouble();
-        var t5 = Avx.UnpackHigh(r4, r5).AsDouble();
-        var t6 = Avx.UnpackLow(r6, r7).AsDouble();
-        var t7 = Avx.UnpackHigh(r6, r7).AsDouble();
-        r0 = Avx.UnpackLow(t0, t2).AsSingle();
-        r1 = Avx.UnpackHigh(t0, t2).AsSingle();
-        r2 = Avx.UnpackLow(t1, t3).AsSingle();
-        r3 = Avx.UnpackHigh(t1, t3).AsSingle();
-        r4 = Avx.UnpackLow(t4, t6).AsSingle();
-        r5 = Avx.UnpackHigh(t4, t6).AsSingle();
-        r6 = Avx.UnpackLow(t5, t7).AsSingle();
-        r7 = Avx.UnpackHigh(t5, t7).AsSingle();
+        InterleaveFour(ref r0, ref r1, ref r2, ref r3);
+        InterleaveFour(ref r4, ref r5, ref r6, ref r7);
 
         // Lane L of r(4g + c) is rows 4g..4g+3 of column 4L + c.
         Avx.Permute2x128(r0, r4, 0x20).StoreUnsafe(ref destination);
@@ -394,7 +351,7 @@ internal static class GemmPacking
         Avx.Permute2x128(r3, r7, 0x31).StoreUnsafe(ref Unsafe.Add(ref destination, 7 * W));
     }
 
-    /// <summary>destination[c * 32 + r] = source[r * ldb + c] for r, c &lt; 4: two rounds of interleaving.</summary>
+    /// <summary>destination[c * 32 + r] = source[r * ldb + c] for r, c &lt; 4: one <see cref="InterleaveFour(ref Vector128{float}, ref Vector128{float}, ref Vector128{float}, ref Vector128{float})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose4(ref float source, nint ldb, ref float destination)
     {
@@ -403,13 +360,55 @@ internal static class GemmPacking
         var r1 = Vector128.LoadUnsafe(ref Unsafe.Add(ref source, ldb));
         var r2 = Vector128.LoadUnsafe(ref Unsafe.Add(ref source, 2 * ldb));
         var r3 = Vector128.LoadUnsafe(ref Unsafe.Add(ref source, 3 * ldb));
+        InterleaveFour(ref r0, ref r1, ref r2, ref r3);
+        r0.StoreUnsafe(ref destination);
+        r1.StoreUnsafe(ref Unsafe.Add(ref destination, W));
+        r2.StoreUnsafe(ref Unsafe.Add(ref destination, 2 * W));
+        r3.StoreUnsafe(ref Unsafe.Add(ref destination, 3 * W));
+    }
+
+    /// <summary>
+    /// The first two rounds of every transpose here: four rows interleaved by 32 bits, then by 64. Afterwards, in
+    /// each 128-bit lane L, vector c holds element 4L + c of rows 0, 1, 2, 3 (a 4 × 4 transpose per lane).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InterleaveFour(ref Vector512<float> r0, ref Vector512<float> r1, ref Vector512<float> r2, ref Vector512<float> r3)
+    {
+        var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();
+        var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
+        var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+        var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+        r0 = Avx512F.UnpackLow(t0, t2).AsSingle();
+        r1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
+        r2 = Avx512F.UnpackLow(t1, t3).AsSingle();
+        r3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
+    }
+
+    /// <inheritdoc cref="InterleaveFour(ref Vector512{float}, ref Vector512{float}, ref Vector512{float}, ref Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InterleaveFour(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3)
+    {
+        var t0 = Avx.UnpackLow(r0, r1).AsDouble();
+        var t1 = Avx.UnpackHigh(r0, r1).AsDouble();
+        var t2 = Avx.UnpackLow(r2, r3).AsDouble();
+        var t3 = Avx.UnpackHigh(r2, r3).AsDouble();
+        r0 = Avx.UnpackLow(t0, t2).AsSingle();
+        r1 = Avx.UnpackHigh(t0, t2).AsSingle();
+        r2 = Avx.UnpackLow(t1, t3).AsSingle();
+        r3 = Avx.UnpackHigh(t1, t3).AsSingle();
+    }
+
+    /// <inheritdoc cref="InterleaveFour(ref Vector512{float}, ref Vector512{float}, ref Vector512{float}, ref Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InterleaveFour(ref Vector128<float> r0, ref Vector128<float> r1, ref Vector128<float> r2, ref Vector128<float> r3)
+    {
         var t0 = Sse.UnpackLow(r0, r1).AsDouble();
         var t1 = Sse.UnpackHigh(r0, r1).AsDouble();
         var t2 = Sse.UnpackLow(r2, r3).AsDouble();
         var t3 = Sse.UnpackHigh(r2, r3).AsDouble();
-        Sse2.UnpackLow(t0, t2).AsSingle().StoreUnsafe(ref destination);
-        Sse2.UnpackHigh(t0, t2).AsSingle().StoreUnsafe(ref Unsafe.Add(ref destination, W));
-        Sse2.UnpackLow(t1, t3).AsSingle().StoreUnsafe(ref Unsafe.Add(ref destination, 2 * W));
-        Sse2.UnpackHigh(t1, t3).AsSingle().StoreUnsafe(ref Unsafe.Add(ref destination, 3 * W));
+        r0 = Sse2.UnpackLow(t0, t2).AsSingle();
+        r1 = Sse2.UnpackHigh(t0, t2).AsSingle();
+        r2 = Sse2.UnpackLow(t1, t3).AsSingle();
+        r3 = Sse2.UnpackHigh(t1, t3).AsSingle();
     }
 }
