@@ -80,4 +80,17 @@ public static class TestUtil
                 string.Create(CultureInfo.InvariantCulture, $"{what}[{i}]: expected {expected[i]:G10}, got {actual[i]:G10} (error {error:G3})."));
         }
     }
+
+    /// <summary>Same length and the same bits in every element (NaN payloads and the sign of zero included).</summary>
+    public static void AssertBitwiseEqual(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Assert.Fail($"{what}: element {i} is {actual[i]:R}, expected bitwise {expected[i]:R}");
+            }
+        }
+    }
 }

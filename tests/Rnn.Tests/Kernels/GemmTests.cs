@@ -98,7 +98,7 @@ public class GemmTests
                     start = end;
                 }
 
-                AssertBitwiseEqual(whole, split, $"{width} m={m} n={n} k={k} cuts={string.Join(',', cuts)}");
+                TestUtil.AssertBitwiseEqual(whole, split, $"{width} m={m} n={n} k={k} cuts={string.Join(',', cuts)}");
             }
         }
     }
@@ -122,12 +122,12 @@ public class GemmTests
         {
             var row = new float[N];
             Gemm.MultiplyWith(width, a.AsSpan(i * K, K), K, 1, packed, 0, N, row, N, accumulate: false);
-            AssertBitwiseEqual(all.AsSpan(i * N, N).ToArray(), row, $"{width} row {i}");
+            TestUtil.AssertBitwiseEqual(all.AsSpan(i * N, N).ToArray(), row, $"{width} row {i}");
         }
 
         var some = new float[8 * N];
         Gemm.MultiplyWith(width, a.AsSpan(3 * K), K, 8, packed, 0, N, some, N, accumulate: false);
-        AssertBitwiseEqual(all.AsSpan(3 * N, 8 * N).ToArray(), some, $"{width} rows 3..10");
+        TestUtil.AssertBitwiseEqual(all.AsSpan(3 * N, 8 * N).ToArray(), some, $"{width} rows 3..10");
     }
 
     [Theory]
@@ -147,12 +147,12 @@ public class GemmTests
         var byColumns = (float[])c0.Clone();
         Gemm.MultiplyAtBWith(width, a, M, b, N, byColumns, N, M, 13, K, accumulate: true);
         Gemm.MultiplyAtBWith(width, a, M, b.AsSpan(13), N, byColumns.AsSpan(13), N, M, N - 13, K, accumulate: true);
-        AssertBitwiseEqual(whole, byColumns, $"{width} by columns");
+        TestUtil.AssertBitwiseEqual(whole, byColumns, $"{width} by columns");
 
         var byRows = (float[])c0.Clone();
         Gemm.MultiplyAtBWith(width, a, M, b, N, byRows, N, 29, N, K, accumulate: true);
         Gemm.MultiplyAtBWith(width, a.AsSpan(29), M, b, N, byRows.AsSpan(29 * N), N, M - 29, N, K, accumulate: true);
-        AssertBitwiseEqual(whole, byRows, $"{width} by rows");
+        TestUtil.AssertBitwiseEqual(whole, byRows, $"{width} by rows");
     }
 
     [Theory]
@@ -205,7 +205,7 @@ public class GemmTests
             thread.Join();
         }
 
-        AssertBitwiseEqual(whole, split, "two threads");
+        TestUtil.AssertBitwiseEqual(whole, split, "two threads");
     }
 
     [Theory]
@@ -231,9 +231,9 @@ public class GemmTests
         var p = new float[M * N];
         Gemm.MultiplyWith(width, a, K, M, packed, 0, N, p, N, accumulate: false);
 
-        AssertBitwiseEqual(ab, abt, "AB vs ABt");
-        AssertBitwiseEqual(ab, atb, "AB vs AtB");
-        AssertBitwiseEqual(ab, p, "AB vs packed");
+        TestUtil.AssertBitwiseEqual(ab, abt, "AB vs ABt");
+        TestUtil.AssertBitwiseEqual(ab, atb, "AB vs AtB");
+        TestUtil.AssertBitwiseEqual(ab, p, "AB vs packed");
     }
 
     [Fact]
@@ -251,7 +251,7 @@ public class GemmTests
         {
             var actual = new float[M * N];
             Gemm.MultiplyABWith(width, a, K, b, N, actual, N, M, N, K, accumulate: false);
-            AssertBitwiseEqual(expected, actual, width.ToString());
+            TestUtil.AssertBitwiseEqual(expected, actual, width.ToString());
         }
     }
 
@@ -470,18 +470,6 @@ public class GemmTests
             for (var j = n; j < ldc && (i * ldc) + j < c.Length; j++)
             {
                 Assert.True(c[(i * ldc) + j] == c0[(i * ldc) + j], $"{what}: C[{i}, {j}] outside the product was written");
-            }
-        }
-    }
-
-    private static void AssertBitwiseEqual(float[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
-            {
-                Assert.Fail($"{what}: element {i} is {actual[i]:R}, expected bitwise {expected[i]:R}");
             }
         }
     }

@@ -85,11 +85,7 @@ public class ThreadDeterminismTests
         var runsBefore = WorkerPool.Shared.ParallelRuns;
         var parallel = Run(cell, bidirectional, threads: 2, batch);
         Assert.True(WorkerPool.Shared.ParallelRuns > runsBefore, "the two-thread run did not split any work");
-        Assert.Equal(single.Length, parallel.Length);
-        for (var i = 0; i < single.Length; i++)
-        {
-            Assert.True(BitConverter.SingleToInt32Bits(single[i]) == BitConverter.SingleToInt32Bits(parallel[i]), $"value {i}: {single[i]:R} on one thread, {parallel[i]:R} on two");
-        }
+        TestUtil.AssertBitwiseEqual(single, parallel, "two threads against one");
     }
 
     /// <summary>
@@ -121,11 +117,7 @@ public class ThreadDeterminismTests
                 expected ??= [.. TestUtil.Span(trained.Output), .. TestUtil.Span(trained.FinalHidden!), .. (trained.FinalCell is null ? [] : TestUtil.Span(trained.FinalCell).ToArray())];
                 var inferred = layer.Forward(x, null, null, mask, training: false);
                 float[] actual = [.. TestUtil.Span(inferred.Output), .. TestUtil.Span(inferred.FinalHidden!), .. (inferred.FinalCell is null ? [] : TestUtil.Span(inferred.FinalCell).ToArray())];
-                Assert.Equal(expected.Length, actual.Length);
-                for (var i = 0; i < expected.Length; i++)
-                {
-                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{threads} thread(s), value {i}: {expected[i]:R} when training, {actual[i]:R} at inference");
-                }
+                TestUtil.AssertBitwiseEqual(expected, actual, $"inference against the training pass, {threads} thread(s)");
             }
         }
         finally
@@ -196,11 +188,7 @@ public class ThreadDeterminismTests
                 Assert.Equal(threads > 1, WorkerPool.Shared.ParallelRuns > runsBefore);
                 float[] actual = [.. model.Layers[0].Parameters.SelectMany(p => p.Data)];
                 expected ??= actual;
-                Assert.Equal(expected.Length, actual.Length);
-                for (var i = 0; i < expected.Length; i++)
-                {
-                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"weight {i}: {expected[i]:R} on one thread, {actual[i]:R} on {threads}");
-                }
+                TestUtil.AssertBitwiseEqual(expected, actual, $"weights after training on {threads} thread(s) against one");
             }
         }
         finally
