@@ -368,17 +368,21 @@ internal sealed class RecurrentScan : IWorkerJob
         }
     }
 
-    /// <summary>Columns [start, end) of each gate block of C = A · P (one call when they are all of them).</summary>
-    private void MultiplyGateColumns(ReadOnlySpan<float> a, int lda, int m, PackedMatrix p, Span<float> c, int start, int end, bool accumulate)
+    /// <summary>
+    /// Columns [start, end) of each gate block of C = A · P (one call when they are all of them), from the right end
+    /// when <paramref name="descending"/>: single-row step products alternate, so each step first reads the weight
+    /// panels the step before read last, while they are still in L2 (see <see cref="Gemm.Multiply"/>).
+    /// </summary>
+    private void MultiplyGateColumns(ReadOnlySpan<float> a, int lda, int m, PackedMatrix p, Span<float> c, int start, int end, bool accumulate, bool descending = false)
     {
         var gh = Gates * Hidden;
         if (start == 0 && end == Hidden)
         {
-            Gemm.Multiply(a, lda, m, p, 0, gh, c, gh, accumulate);
+            Gemm.Multiply(a, lda, m, p, 0, gh, c, gh, accumulate, descending);
             return;
         }
 
-        Gemm.MultiplyBlocks(a, lda, m, p, start, end, Gates, Hidden, c, gh, accumulate);
+        Gemm.MultiplyBlocks(a, lda, m, p, start, end, Gates, Hidden, c, gh, accumulate, descending);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -439,11 +443,11 @@ internal sealed class RecurrentScan : IWorkerJob
                 if (SplitsHiddenPart)
                 {
                     stepHidden = _hiddenPart.Slice(((gateStep * batch) + r0) * gh, rowCount * gh);
-                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepHidden, start, end, accumulate: false);
+                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepHidden, start, end, accumulate: false, descending: rowCount == 1 && (s & 1) == 1);
                 }
                 else
                 {
-                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepGates, start, end, accumulate: true);
+                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepGates, start, end, accumulate: true, descending: rowCount == 1 && (s & 1) == 1);
                 }
 
                 switch (_kind)
@@ -558,7 +562,7 @@ internal sealed class RecurrentScan : IWorkerJob
 
             if (share.HasWork)
             {
-                Gemm.Multiply(stepHidden.Slice(r0 * gh, share.Rows * gh), gh, share.Rows, _weightHhPlain, start, end, dh.Slice(r0 * hidden, share.Rows * hidden), hidden, accumulate: true);
+                Gemm.Multiply(stepHidden.Slice(r0 * gh, share.Rows * gh), gh, share.Rows, _weightHhPlain, start, end, dh.Slice(r0 * hidden, share.Rows * hidden), hidden, accumulate: true, descending: share.Rows == 1 && (s & 1) == 1);
             }
         }
 

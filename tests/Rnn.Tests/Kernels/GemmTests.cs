@@ -132,6 +132,46 @@ public class GemmTests
 
     [Theory]
     [MemberData(nameof(Widths))]
+    public void Gemm_Multiply_DescendingTilesGiveTheSameBits(int widthValue)
+    {
+        // The recurrent engine walks a step's columns from the right on every other step (M = 1); any M, range, K
+        // (one or two K blocks) and gate blocks must give exactly the ascending walk's values in exactly its columns.
+        var width = (SimdWidth)widthValue;
+        var random = new Random(17);
+        const int N = 200;
+        foreach (var k in new[] { 20, 300 })
+        {
+            var w = RandomArray(random, k * N);
+            var packed = new PackedMatrix();
+            packed.PackTransposed(w, k, N, k);
+            foreach (var m in new[] { 1, 2, 15 })
+            {
+                var a = RandomArray(random, m * k);
+                var c0 = RandomArray(random, m * N);
+                foreach (var (n0, n1) in new[] { (0, N), (0, 128), (7, 190), (32, 160), (5, 6), (130, 200) })
+                {
+                    foreach (var accumulate in new[] { false, true })
+                    {
+                        var ascending = (float[])c0.Clone();
+                        var descending = (float[])c0.Clone();
+                        Gemm.MultiplyWith(width, a, k, m, packed, n0, n1, ascending, N, accumulate);
+                        Gemm.MultiplyWith(width, a, k, m, packed, n0, n1, descending, N, accumulate, descending: true);
+                        TestUtil.AssertBitwiseEqual(ascending, descending, $"{width} k={k} m={m} [{n0}, {n1}) accumulate={accumulate}");
+                    }
+                }
+
+                // Four gate blocks of 50 columns, units [10, 40) of each: blocks in reverse order, tiles from the right.
+                var blocksUp = (float[])c0.Clone();
+                var blocksDown = (float[])c0.Clone();
+                Gemm.MultiplyWith(width, a, k, m, packed, 10, 40, 4, 50, blocksUp, N, accumulate: true, descending: false);
+                Gemm.MultiplyWith(width, a, k, m, packed, 10, 40, 4, 50, blocksDown, N, accumulate: true, descending: true);
+                TestUtil.AssertBitwiseEqual(blocksUp, blocksDown, $"{width} k={k} m={m} blocks");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
     public void Gemm_MultiplyAtB_RowAndColumnSlicesGiveIdenticalBits(int widthValue)
     {
         // dW[m, n] += dGatesᵀ · X split between two threads by rows or by columns of dW.
