@@ -440,14 +440,15 @@ internal sealed class RecurrentScan : IWorkerJob
             Span<float> stepHidden = default;
             if (share.HasWork)
             {
+                var descending = rowCount == 1 && (s & 1) == 1;
                 if (SplitsHiddenPart)
                 {
                     stepHidden = _hiddenPart.Slice(((gateStep * batch) + r0) * gh, rowCount * gh);
-                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepHidden, start, end, accumulate: false, descending: rowCount == 1 && (s & 1) == 1);
+                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepHidden, start, end, accumulate: false, descending);
                 }
                 else
                 {
-                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepGates, start, end, accumulate: true, descending: rowCount == 1 && (s & 1) == 1);
+                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepGates, start, end, accumulate: true, descending);
                 }
 
                 switch (_kind)
