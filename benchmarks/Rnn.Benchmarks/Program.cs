@@ -8,7 +8,8 @@ namespace Rnn.Benchmarks;
 /// <summary>
 /// Entry point. <c>benchmarks/run.sh</c> runs everything and writes the report; by hand:
 /// <c>dotnet run -c Release --project benchmarks/Rnn.Benchmarks -- --filter '*'</c> (BenchmarkDotNet's options),
-/// then <c>... -- report</c> to turn the CSV results into the tables of docs/benchmarks.md.
+/// then <c>... -- report</c> to turn the CSV results into the tables of docs/benchmarks.md; <c>... -- paired</c> times
+/// ours and the peers in turns inside one process (see <see cref="Paired"/>).
 /// </summary>
 public static class Program
 {
@@ -17,6 +18,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "report")
         {
             return Report.Write(args.Length > 1 ? args[1] : "BenchmarkDotNet.Artifacts/results", Console.Out);
+        }
+
+        if (args.Length > 0 && args[0] == "paired")
+        {
+            return Paired.Run(args[1..], Console.Out);
         }
 
         var config = ManualConfig.Create(DefaultConfig.Instance);

@@ -14,11 +14,18 @@ public sealed class TorchPeer : IDisposable
     private readonly Tensor _y;
     private readonly optim.Optimizer _optimizer;
     private readonly TorchSharp.DisposeScope _scope;
+    private static bool _interopThreadsSet;
 
     public TorchPeer(string cell, Workload w, int threads)
     {
         set_num_threads(threads);
-        set_num_interop_threads(1);
+        if (!_interopThreadsSet)
+        {
+            // libtorch allows this once per process (the paired runner makes several peers in one).
+            set_num_interop_threads(1);
+            _interopThreadsSet = true;
+        }
+
         _scope = NewDisposeScope();
         manual_seed(1);
         _forward = new SequenceOutput(cell, w.Input, w.Hidden);
