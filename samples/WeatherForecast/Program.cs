@@ -4,7 +4,6 @@
 // With --data stocks: next month's closing price of one stock from monthly prices 2000–2010 (vega-datasets, MIT).
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using Rnn;
 using Rnn.Data;
 using Rnn.Layers;
@@ -29,8 +28,8 @@ Console.WriteLine($"{data.Title}: {rows} rows × {featureCount} features ({strin
 // 2. Split by time: the last quarter is the test period. The test part starts with the last `window` training
 //    rows, as inputs only, so that every test row is forecast and none is seen in training.
 var window = options.Window ?? data.DefaultWindow;
-var (train, test) = TimeSeries.TrainTestSplit(ToTensor(data.Features), testFraction: 0.25f, overlap: window);
-var trainRows = (int)train.Lengths[0];
+var (train, test) = TimeSeries.TrainTestSplit(data.Features, testFraction: 0.25f, overlap: window);
+var trainRows = train.GetLength(0);
 
 // 3. Scale every feature with statistics of the training part only, then cut windows → the next row's target.
 var scaler = new StandardScaler();
@@ -101,14 +100,6 @@ var summary = results.Select(r => string.Create(CultureInfo.InvariantCulture,
     $"{r.Key} {r.Value.Average(v => v.Mae):0.000} ± {StandardDeviation(r.Value.Select(v => v.Mae)):0.000} {data.Unit} in {r.Value.Average(v => v.Seconds):0.00} s ({1000 * r.Value.Sum(v => v.Seconds) / r.Value.Sum(v => v.Epochs):0.0} ms/epoch)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"test MAE: {string.Join(", ", summary)}, persistence {baseline:0.000} {data.Unit}"));
-
-// TrainTestSplit takes a tensor; ForecastWindows and the scalers also take float[,].
-static Tensor<float> ToTensor(float[,] table)
-{
-    var values = new float[table.Length];
-    Buffer.BlockCopy(table, 0, values, 0, table.Length * sizeof(float));
-    return Tensor.Create(values, [table.GetLength(0), table.GetLength(1)]);
-}
 
 // A fresh model of the given kind, trained with early stopping on the last 20% of the training windows
 // (the best epoch's weights are kept).

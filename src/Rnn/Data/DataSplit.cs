@@ -5,7 +5,7 @@ namespace Rnn.Data;
 
 /// <summary>
 /// Splits of samples into a training and a validation part by row, as Keras's <c>Model.fit(validation_split=...)</c>
-/// does. For splitting one long series by time before windowing it, see <see cref="TimeSeries.TrainTestSplit"/>.
+/// does. For splitting one long series by time before windowing it, see <see cref="TimeSeries.TrainTestSplit(System.Numerics.Tensors.Tensor{float}, float, int)"/>.
 /// </summary>
 public static class DataSplit
 {

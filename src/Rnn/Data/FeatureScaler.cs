@@ -17,7 +17,7 @@ namespace Rnn.Data;
 /// <para>
 /// Fit on the training data only, then transform the training, validation and test data with the same scaler:
 /// statistics that include validation or test rows leak them into training. For time series, fit on the raw training
-/// part before windowing (see <see cref="TimeSeries.TrainTestSplit"/>).
+/// part before windowing (see <see cref="TimeSeries.TrainTestSplit(System.Numerics.Tensors.Tensor{float}, float, int)"/>).
 /// </para>
 /// </remarks>
 public abstract class FeatureScaler

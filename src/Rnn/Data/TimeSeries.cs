@@ -245,7 +245,37 @@ public static class TimeSeries
     public static (Tensor<float> Train, Tensor<float> Test) TrainTestSplit(Tensor<float> series, float testFraction, int overlap = 0)
     {
         ArgumentNullException.ThrowIfNull(series);
-        var rows = Batching.RowCount(series, nameof(series));
+        var (trainRows, testStart) = SplitPoint(Batching.RowCount(series, nameof(series)), testFraction, overlap);
+        return (Batching.SliceRows(series, 0, trainRows), Batching.SliceRows(series, testStart, (int)series.Lengths[0] - testStart));
+    }
+
+    /// <summary>
+    /// Splits a table of rows (steps) × features by time; see <see cref="TrainTestSplit(Tensor{float}, float, int)"/>, whose
+    /// rules this follows exactly.
+    /// </summary>
+    /// <param name="series">The series, <c>[steps, features]</c>.</param>
+    /// <param name="testFraction">The fraction of rows to test on, strictly between 0 and 1, read as the decimal it was written as.</param>
+    /// <param name="overlap">How many training rows to repeat at the start of the test part (0 to the training row count).</param>
+    /// <returns>Copies of the training rows and of the test rows (with the overlap in front).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="testFraction"/> or <paramref name="overlap"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">The training part would be empty.</exception>
+    public static (float[,] Train, float[,] Test) TrainTestSplit(float[,] series, float testFraction, int overlap = 0)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var rows = series.GetLength(0);
+        var columns = series.GetLength(1);
+        var (trainRows, testStart) = SplitPoint(rows, testFraction, overlap);
+        var train = new float[trainRows, columns];
+        var test = new float[rows - testStart, columns];
+        var source = Array2D.AsSpan(series);
+        source[..(trainRows * columns)].CopyTo(Array2D.AsSpan(train));
+        source[(testStart * columns)..].CopyTo(Array2D.AsSpan(test));
+        return (train, test);
+    }
+
+    /// <summary>The training row count and the first row of the test part (overlap included) of <paramref name="rows"/> rows.</summary>
+    private static (int TrainRows, int TestStart) SplitPoint(int rows, float testFraction, int overlap)
+    {
         var fraction = DataSplit.ToDecimalDouble(testFraction, nameof(testFraction));
         var testRows = (int)Math.Ceiling(fraction * rows);
         var trainRows = rows - testRows;
@@ -262,7 +292,7 @@ public static class TimeSeries
                 nameof(overlap), overlap, $"overlap must be between 0 and the {trainRows} training rows.");
         }
 
-        return (Batching.SliceRows(series, 0, trainRows), Batching.SliceRows(series, trainRows - overlap, testRows + overlap));
+        return (trainRows, trainRows - overlap);
     }
 
     private static (Tensor<float> X, Tensor<float>? Y) Windows(

@@ -79,4 +79,35 @@ public class TrainTestSplitTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => TimeSeries.TrainTestSplit(Indices(10), 0.2f, overlap));
         Assert.Contains("overlap must be between 0 and the 8 training rows", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TrainTestSplit_OfATable_GivesTablesOfTheSameRows()
+    {
+        // 10 rows × 2 features, value = 10 · row + column; 0.3 → ceil(3) test rows, plus 2 rows of overlap.
+        var table = new float[10, 2];
+        for (var r = 0; r < 10; r++)
+        {
+            table[r, 0] = 10 * r;
+            table[r, 1] = (10 * r) + 1;
+        }
+
+        var (train, test) = TimeSeries.TrainTestSplit(table, 0.3f, overlap: 2);
+
+        Assert.Equal(new float[,] { { 0, 1 }, { 10, 11 }, { 20, 21 }, { 30, 31 }, { 40, 41 }, { 50, 51 }, { 60, 61 } }, train);
+        Assert.Equal(new float[,] { { 50, 51 }, { 60, 61 }, { 70, 71 }, { 80, 81 }, { 90, 91 } }, test);
+        table[9, 1] = -1;
+        Assert.Equal(91, test[4, 1]); // copies, not views
+    }
+
+    [Fact]
+    public void TrainTestSplit_OfATable_ValidatesAsTheTensorFormDoes()
+    {
+        var fraction = Assert.Throws<ArgumentOutOfRangeException>(() => TimeSeries.TrainTestSplit(new float[10, 2], 1f));
+        Assert.Contains("testFraction must be a fraction strictly between 0 and 1", fraction.Message, StringComparison.Ordinal);
+        var empty = Assert.Throws<ArgumentException>(() => TimeSeries.TrainTestSplit(new float[3, 2], 0.95f));
+        Assert.Contains("With 3 rows and testFraction 0.95 the training part would be empty (3 test rows)", empty.Message, StringComparison.Ordinal);
+        var overlap = Assert.Throws<ArgumentOutOfRangeException>(() => TimeSeries.TrainTestSplit(new float[10, 2], 0.2f, overlap: 9));
+        Assert.Contains("overlap must be between 0 and the 8 training rows", overlap.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentNullException>(() => TimeSeries.TrainTestSplit((float[,])null!, 0.2f));
+    }
 }
