@@ -62,8 +62,11 @@ internal static class AdamKernel
         private Scalars _scalars;
         private SimdWidth _width;
 
-        /// <summary>Updates the arrays as <see cref="Step"/> does, on up to <paramref name="workers"/> threads of the shared pool.</summary>
-        public void Run(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, in Scalars scalars, SimdWidth width, int workers)
+        /// <summary>
+        /// Updates the arrays as <see cref="Step"/> does, on up to <paramref name="workers"/> threads of the shared pool (or one,
+        /// when <paramref name="tuner"/> has measured that one is faster).
+        /// </summary>
+        public void Run(WorkerTuner tuner, float[] param, float[] grad, float[] expAvg, float[] expAvgSq, in Scalars scalars, SimdWidth width, int workers)
         {
             if (workers <= 1 || param.Length < ParallelElements)
             {
@@ -74,7 +77,7 @@ internal static class AdamKernel
             (_param, _grad, _expAvg, _expAvgSq, _scalars, _width) = (param, grad, expAvg, expAvgSq, scalars, width);
             try
             {
-                WorkerPool.Shared.Run(this, workers);
+                tuner.Run(WorkerPool.Shared, this, workers, param.Length, steps: 1);
             }
             finally
             {

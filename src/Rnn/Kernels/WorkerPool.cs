@@ -92,13 +92,14 @@ internal sealed class WorkerPool
     /// Runs <paramref name="job"/> on <paramref name="workers"/> workers (the caller being worker 0) and returns
     /// when all are done. Falls back to one worker when the pool is busy or <paramref name="workers"/> is 1.
     /// </summary>
+    /// <returns>The number of workers that ran the job.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(IWorkerJob job, int workers)
+    public int Run(IWorkerJob job, int workers)
     {
         if (workers <= 1 || Workers == 1 || !_runLock.TryEnter())
         {
             job.Execute(0, 1);
-            return;
+            return 1;
         }
 
         try
@@ -139,6 +140,8 @@ internal sealed class WorkerPool
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
+
+            return workers;
         }
         finally
         {

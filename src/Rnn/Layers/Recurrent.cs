@@ -39,8 +39,12 @@ public abstract class Recurrent : Layer
     private readonly CellKind _kind;
     private readonly DirectionsJob _directionsJob;
     private readonly LayoutJob _layoutJob = new();
+
+    // One per call site of the layout job (input, outputs, output gradient, input gradient): each times its own copies.
+    private readonly WorkerTuner[] _layoutTuners = [new(), new(), new(), new()];
     private RandomSource _dropoutRandom = new(0);
     private RecurrentScan[] _scans = [];
+    private WorkerTuner[] _directionTuners = [];
 
     // Buffers reused across calls (time-major, row t·B + b).
     private float[] _x = [];
@@ -333,7 +337,7 @@ public abstract class Recurrent : Layer
         var rows = time * batch;
         var block = batch * hidden;
         Buffers.Grow(ref _x, rows * features);
-        _layoutJob.ToTimeMajor(input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
+        _layoutJob.ToTimeMajor(_layoutTuners[0], input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
         ReadOnlySpan<byte> timeMask = default;
         if (!mask.IsEmpty)
         {
@@ -391,7 +395,7 @@ public abstract class Recurrent : Layer
         {
             for (var d = 0; d < directions; d++)
             {
-                _layoutJob.Outputs(_scans[top + d].Outputs, timeMask, batch, time, hidden, width, d * hidden, output);
+                _layoutJob.Outputs(_layoutTuners[1], _scans[top + d].Outputs, timeMask, batch, time, hidden, width, d * hidden, output);
             }
         }
         else
@@ -459,7 +463,7 @@ public abstract class Recurrent : Layer
             }
             else
             {
-                _layoutJob.ToTimeMajor(dOutput, batch, time, width, reverse: false, topGradient);
+                _layoutJob.ToTimeMajor(_layoutTuners[2], dOutput, batch, time, width, reverse: false, topGradient);
             }
 
             if (!mask.IsEmpty)
@@ -560,29 +564,31 @@ public abstract class Recurrent : Layer
 
         if (!dInput.IsEmpty)
         {
-            _layoutJob.FromTimeMajor(layerOutputGradient.AsSpan(0, rows * InputFeatures), batch, time, InputFeatures, GoBackwards, dInput);
+            _layoutJob.FromTimeMajor(_layoutTuners[3], layerOutputGradient.AsSpan(0, rows * InputFeatures), batch, time, InputFeatures, GoBackwards, dInput);
         }
     }
 
     /// <summary>
     /// Runs the prepared passes of layer <paramref name="layer"/>'s directions: with two directions and two
     /// threads, one direction per thread (no barriers at all); otherwise each direction in turn, its hidden
-    /// units split between the threads its size is worth.
+    /// units split between the threads its size is worth. Either way a <see cref="WorkerTuner"/> may pick one
+    /// thread instead, when it has measured that one is faster (see <see cref="Parallelism.Adaptive"/>).
     /// </summary>
     private void RunLayer(int layer, int batch)
     {
         var pool = WorkerPool.Shared;
         if (Directions == 2 && pool.Workers >= 2)
         {
+            var first = _scans[layer * 2];
             _directionsJob.Layer = layer;
-            pool.Run(_directionsJob, 2);
+            _directionTuners[(2 * layer) + (first.IsBackwardPass ? 1 : 0)].Run(pool, _directionsJob, 2, batch, first.Steps);
             return;
         }
 
         for (var d = 0; d < Directions; d++)
         {
             var scan = _scans[(layer * Directions) + d];
-            pool.Run(scan, scan.WorkersFor(batch, pool.Workers));
+            scan.Tuner.Run(pool, scan, scan.WorkersFor(batch, pool.Workers), batch, scan.Steps);
         }
     }
 
@@ -608,6 +614,7 @@ public abstract class Recurrent : Layer
         var directions = Directions;
         _dropoutRandom = new RandomSource(random.NextSeed());
         _scans = new RecurrentScan[NumLayers * directions];
+        _directionTuners = [.. Enumerable.Range(0, 2 * NumLayers).Select(_ => new WorkerTuner())];
         _layerOutputs = new float[Math.Max(NumLayers - 1, 0)][];
         _dropoutMasks = new float[Math.Max(NumLayers - 1, 0)][];
         for (var layer = 0; layer < NumLayers - 1; layer++)
@@ -906,7 +913,7 @@ public abstract class Recurrent : Layer
         private bool _toTimeMajor;
 
         /// <summary>[B, T, F] to [T·B, F], reversing time when asked.</summary>
-        public void ToTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
+        public void ToTimeMajor(WorkerTuner tuner, ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
         {
             fixed (float* from = source, to = destination)
             {
@@ -914,22 +921,22 @@ public abstract class Recurrent : Layer
                 _destination = to;
                 _mask = null;
                 (_batch, _time, _features, _width, _offset, _reverse, _toTimeMajor) = (batch, time, features, features, 0, reverse, true);
-                Run(source.Length);
+                Run(tuner, source.Length);
             }
         }
 
         /// <summary>[T·B, F] to [B, T, F], reversing time when asked.</summary>
-        public void FromTimeMajor(ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
-            => FromTimeMajor(source, default, batch, time, features, features, 0, reverse, destination);
+        public void FromTimeMajor(WorkerTuner tuner, ReadOnlySpan<float> source, int batch, int time, int features, bool reverse, Span<float> destination)
+            => FromTimeMajor(tuner, source, default, batch, time, features, features, 0, reverse, destination);
 
         /// <summary>
         /// One direction's h of every step ([T·B, H], time-major) into its columns [offset, offset + H) of the
         /// [B, T, width] output, with zeros at masked steps.
         /// </summary>
-        public void Outputs(ReadOnlySpan<float> outputs, ReadOnlySpan<byte> timeMask, int batch, int time, int hidden, int width, int offset, Span<float> destination)
-            => FromTimeMajor(outputs, timeMask, batch, time, hidden, width, offset, reverse: false, destination);
+        public void Outputs(WorkerTuner tuner, ReadOnlySpan<float> outputs, ReadOnlySpan<byte> timeMask, int batch, int time, int hidden, int width, int offset, Span<float> destination)
+            => FromTimeMajor(tuner, outputs, timeMask, batch, time, hidden, width, offset, reverse: false, destination);
 
-        private void FromTimeMajor(ReadOnlySpan<float> source, ReadOnlySpan<byte> timeMask, int batch, int time, int features, int width, int offset, bool reverse, Span<float> destination)
+        private void FromTimeMajor(WorkerTuner tuner, ReadOnlySpan<float> source, ReadOnlySpan<byte> timeMask, int batch, int time, int features, int width, int offset, bool reverse, Span<float> destination)
         {
             fixed (float* from = source, to = destination)
             fixed (byte* mask = timeMask)
@@ -938,7 +945,7 @@ public abstract class Recurrent : Layer
                 _destination = to;
                 _mask = timeMask.IsEmpty ? null : mask;
                 (_batch, _time, _features, _width, _offset, _reverse, _toTimeMajor) = (batch, time, features, width, offset, reverse, false);
-                Run(source.Length);
+                Run(tuner, source.Length);
             }
         }
 
@@ -989,10 +996,9 @@ public abstract class Recurrent : Layer
             }
         }
 
-        private void Run(int floats)
+        private void Run(WorkerTuner tuner, int floats)
         {
-            var pool = WorkerPool.Shared;
-            pool.Run(this, floats >= ParallelFloats && _batch >= 2 ? 2 : 1);
+            tuner.Run(WorkerPool.Shared, this, floats >= ParallelFloats && _batch >= 2 ? 2 : 1, floats, steps: 1);
             _source = null;
             _destination = null;
             _mask = null;

@@ -81,6 +81,8 @@ internal sealed class RecurrentScan : IWorkerJob
     private readonly AlignedBuffer _cells = new();
     private readonly AlignedBuffer _dh = new();
     private readonly AlignedBuffer _dc = new();
+    private readonly WorkerTuner _forwardTuner = new();
+    private readonly WorkerTuner _backwardTuner = new();
     private float[] _inputGradient = [];
     private int _batch;
     private int _time;
@@ -119,6 +121,15 @@ internal sealed class RecurrentScan : IWorkerJob
     public int Gates { get; }
 
     public bool Reverse { get; }
+
+    /// <summary>Whether the prepared pass is a backward pass.</summary>
+    public bool IsBackwardPass => _backward;
+
+    /// <summary>Time steps of the prepared pass.</summary>
+    public int Steps => _time;
+
+    /// <summary>Chooses one worker or several for the prepared kind of pass (forward and backward are timed apart).</summary>
+    public WorkerTuner Tuner => _backward ? _backwardTuner : _forwardTuner;
 
     private bool HasCell => _kind == CellKind.Lstm;
 

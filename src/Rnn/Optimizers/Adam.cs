@@ -76,7 +76,7 @@ public sealed class Adam : Optimizer
         {
             // The same float operations as below, fused into one pass (see AdamKernel).
             var scalars = AdamKernel.Scalars.For(lr, beta1, beta2, eps, weightDecay, decoupled, state.Step);
-            optimizer.AdamJob.Run(param, parameter.Grad, expAvg, expAvgSq, scalars, UnitLoop.Best, Parallelism.ThreadCount);
+            optimizer.AdamJob.Run(state.Tuner, param, parameter.Grad, expAvg, expAvgSq, scalars, UnitLoop.Best, Parallelism.ThreadCount);
             return;
         }
 

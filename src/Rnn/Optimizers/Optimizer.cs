@@ -651,5 +651,8 @@ public abstract class Optimizer
 
         /// <summary>The buffers, in the order of <see cref="StateNames"/>.</summary>
         public float[][] Buffers { get; } = buffers;
+
+        /// <summary>Chooses one thread or several for this parameter's fused update (see <see cref="WorkerTuner"/>).</summary>
+        public WorkerTuner Tuner { get; } = new();
     }
 }

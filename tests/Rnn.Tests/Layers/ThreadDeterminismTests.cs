@@ -155,6 +155,44 @@ public class ThreadDeterminismTests
     }
 
     /// <summary>
+    /// With <see cref="Parallelism.Adaptive"/> off every call of a layer worth two threads uses both; with it on (the
+    /// default), the layer may settle on one, and the output stays the same bits either way.
+    /// </summary>
+    [Fact]
+    public void Adaptive_OffSplitsEveryCall_OnGivesTheSameBits()
+    {
+        var (previousCount, previousAdaptive) = (Parallelism.ThreadCount, Parallelism.Adaptive);
+        try
+        {
+            Parallelism.ThreadCount = 2;
+            var random = new Random(11);
+            var layer = RecurrentHarness.CreateLayer(ReferenceCell.Gru, 160, seed: 2); // one sequence: 3 · 160 · 224 ≈ 108k multiply-adds per step
+            layer.Build(-1, 64);
+            var x = TestUtil.ToTensor(TestUtil.RandomArray(random, 5 * 64), 1, 5, 64);
+            var expected = TestUtil.Span(layer.Forward(x, null).Output).ToArray();
+
+            Parallelism.Adaptive = false;
+            var runsBefore = WorkerPool.Shared.ParallelRuns;
+            for (var i = 0; i < 40; i++)
+            {
+                Assert.Equal(expected, TestUtil.Span(layer.Forward(x, null).Output).ToArray());
+            }
+
+            Assert.Equal(runsBefore + 40, WorkerPool.Shared.ParallelRuns);
+
+            Parallelism.Adaptive = true;
+            for (var i = 0; i < 200; i++)
+            {
+                Assert.Equal(expected, TestUtil.Span(layer.Forward(x, null).Output).ToArray());
+            }
+        }
+        finally
+        {
+            (Parallelism.ThreadCount, Parallelism.Adaptive) = (previousCount, previousAdaptive);
+        }
+    }
+
+    /// <summary>
     /// Three training steps (forward, backward, optimizer) give the same weights and optimizer state on one thread
     /// and on two. After each step the workers repack the changed weights in parts (split by units with one
     /// sequence, by rows with 40), and Adam and AdamW update the 64k-element W_hh on both threads.
@@ -216,7 +254,7 @@ public class ThreadDeterminismTests
         {
             Parallelism.ThreadCount = 2;
             var runsBefore = WorkerPool.Shared.ParallelRuns;
-            new AdamKernel.Job().Run(param, grad, m, v, scalars, UnitLoop.Best, workers: 2);
+            new AdamKernel.Job().Run(new WorkerTuner(), param, grad, m, v, scalars, UnitLoop.Best, workers: 2);
             Assert.True(WorkerPool.Shared.ParallelRuns > runsBefore, "the update did not use the second thread");
         }
         finally
