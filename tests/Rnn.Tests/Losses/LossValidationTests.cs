@@ -95,6 +95,22 @@ public class LossValidationTests
         }
     }
 
+    /// <summary>Rows longer than a vector: the first non-finite target is named, whether it lies in the vector part or the tail.</summary>
+    [Theory]
+    [InlineData(29, float.PositiveInfinity)] // row 1, column 9: second vector of the row
+    [InlineData(37, float.NaN)] // row 1, column 17: the scalar tail (20 = 8 + 8 + 4)
+    [InlineData(3, float.NegativeInfinity)]
+    public void MeanSquaredError_LongRows_NameTheFirstNonFiniteTarget(int index, float bad)
+    {
+        var target = new float[3 * 20];
+        target[index] = bad;
+        target[50] = float.NaN; // a later one, not reported
+        var error = Assert.Throws<ArgumentException>(() => Loss.MeanSquaredError.Compute(Fill(0.5f, 3, 20), TestUtil.ToTensor(target, 3, 20)));
+        Assert.Equal(
+            $"Loss 'mean_squared_error' expects finite targets but received {bad.ToString(System.Globalization.CultureInfo.InvariantCulture)} at flat index {index} of the targets.",
+            error.Message);
+    }
+
     [Fact]
     public void MeanSquaredError_NaNTarget_MessageSaysFiniteTargetsExpected()
     {
