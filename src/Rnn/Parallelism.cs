@@ -32,7 +32,7 @@ public static class Parallelism
     /// <see cref="ThreadCount"/>, and keeps using the faster, retrying the other now and then (after 16 calls, then
     /// 32, ... up to 1024). A second thread that meets the first at every time step pays only when its core is free
     /// and close: with another process busy on the second core, a streaming LSTM (one sequence) ran 7× slower on two
-    /// threads than on one (1.5–2× with this on). Results are bitwise identical whatever is chosen; set this to <see langword="false"/> to
+    /// threads than on one (0.9–1.3× with this on). Results are bitwise identical whatever is chosen; set this to <see langword="false"/> to
     /// always use as many threads as a problem is worth (for example, to measure them).
     /// </summary>
     public static bool Adaptive

@@ -12,19 +12,20 @@ namespace Rnn.Kernels;
 /// <remarks>
 /// <para>
 /// Both options are timed first (three counted calls each). From then on the cheaper one runs, and the other is timed
-/// again (three counted calls) after 16 calls; while it keeps losing, after 32, 64, ... up to 1024 calls, and after 16
-/// again once it wins. It is timed again early (at most every 16 calls) when the option in use costs more than 1.5
-/// times what the other cost when last timed: that is how a core that another process has taken is noticed. A timing
-/// stops at the first call that costs twice what the option in use does, so that a taken core is paid for once.
+/// again (three counted calls for one worker, eight for several) after 16 calls; while it keeps losing, after 32, 64,
+/// ... up to 1024 calls, and after 16 again once it wins. It is timed again early (at most every 16 calls) when the
+/// option in use costs more than 1.5 times what the other cost when last timed: that is how a core that another
+/// process has taken is noticed. A timing stops at the first call that costs twice what the option in use does, so
+/// that a taken core is paid for once.
 /// </para>
 /// <para>
 /// The first call after every change is not counted: it pays for moving the weights into the caches of the cores that
 /// now read them. Costs are per time step; an option's cost is the mean of its last eight counted calls (of a timing,
-/// its three) without the slowest, so that one call slowed by an interruption (2857 µs among calls of 550–800 µs,
-/// measured) does not decide, while an option whose calls are often slow is charged for them. Several workers must
-/// beat one by a tenth (their times count 1.1 times), and in two timings in a row, to replace it: they occupy another
-/// core, and theirs are the calls that vary most when another process shares the machine. A call the pool ran on
-/// fewer workers than asked (another model had it) is not counted.
+/// its own calls) without the slowest, so that one call slowed by an interruption (2857 µs among calls of 550–800 µs,
+/// measured) does not decide, while an option whose calls are often slow is charged for them. The other option must
+/// win two timings in a row to replace the one in use, and several workers must beat one by a tenth (their times
+/// count 1.1 times): they occupy another core, and theirs are the calls that vary most when another process shares
+/// the machine. A call the pool ran on fewer workers than asked (another model had it) is not counted.
 /// </para>
 /// </remarks>
 internal sealed class WorkerTuner
@@ -32,6 +33,9 @@ internal sealed class WorkerTuner
     private const int FirstProbeInterval = 16;
     private const int LastProbeInterval = 1024;
     private const int TrialCalls = 3;
+
+    /// <summary>Counted calls when several workers are timed again: long enough that a few lucky milliseconds do not decide.</summary>
+    private const int ManyTrialCalls = 8;
 
     /// <summary>What a call on several workers is counted as costing, per unit of its time: more threads must be clearly faster.</summary>
     private const double ManyPenalty = 1.1;
@@ -44,12 +48,13 @@ internal sealed class WorkerTuner
 
     private readonly Costs _one = new();
     private readonly Costs _many = new();
-    private readonly double[] _trial = new double[TrialCalls];
+    private readonly double[] _trial = new double[ManyTrialCalls];
     private int _key = -1;
     private int _most;
     private int _choice;
     private int _last;
     private int _trialLeft;
+    private int _trialLength;
     private bool _confirmed;
     private double _otherCost;
     private long _calls;
@@ -106,7 +111,8 @@ internal sealed class WorkerTuner
         if (_trialLeft == 0 && (_calls >= _nextTrial || (_calls >= _lastTrial + FirstProbeInterval && CostsOf(_choice).Cost > ChangedFactor * _otherCost)))
         {
             // Time the other option again: when it is due, or sooner when the one in use got slower than the other was.
-            (_trialLeft, _lastTrial) = (TrialCalls, _calls);
+            _trialLength = _choice == 1 ? ManyTrialCalls : TrialCalls;
+            (_trialLeft, _lastTrial) = (_trialLength, _calls);
         }
 
         return _trialLeft > 0 ? Other(_choice) : _choice;
@@ -148,16 +154,17 @@ internal sealed class WorkerTuner
             {
                 // Clearly slower (the other core is taken): stop timing it now rather than pay for more such calls.
                 _trialLeft = 0;
-                _trial.AsSpan().Fill(costPerStep);
+                _trial.AsSpan(0, _trialLength).Fill(costPerStep);
             }
 
             if (_trialLeft == 0)
             {
-                var trial = Typical(_trial);
+                var trial = Typical(_trial.AsSpan(0, _trialLength));
                 var won = trial < current;
 
-                // One worker gives way to several only when they win twice in a row (their calls vary most).
-                var change = won && (_choice != 1 || _confirmed);
+                // The option in use gives way only when the other wins twice in a row: one lucky or unlucky timing does not
+                // move the weights between the cores.
+                var change = won && _confirmed;
                 _confirmed = won && !change;
                 _interval = won ? FirstProbeInterval : Math.Min(2 * _interval, LastProbeInterval);
                 (_choice, _otherCost) = change ? (Other(_choice), current) : (_choice, trial);
