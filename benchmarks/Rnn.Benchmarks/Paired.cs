@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using Rnn.Benchmarks.Kernels;
 using Rnn.Benchmarks.Layers;
 using Rnn.Benchmarks.Peers;
-using Rnn.Losses;
-using Rnn.Optimizers;
 
 namespace Rnn.Benchmarks;
 
@@ -80,11 +77,7 @@ internal static class Paired
     private static string Case(string cell, Workload w, int threads, bool train, bool torch, int rounds, double blockMs)
     {
         Parallelism.ThreadCount = threads;
-        var model = w.CreateModel(cell);
-        model.Compile(new Adam(), Loss.MeanSquaredError);
-        var x = Tensor.Create(Workload.RandomValues(w.Batch * w.Time * w.Input, 1), [w.Batch, w.Time, w.Input]);
-        var y = Tensor.Create(Workload.RandomValues(w.Batch * w.Time * w.Hidden, 2), [w.Batch, w.Time, w.Hidden]);
-        var output = Tensor.Create(new float[w.Batch * w.Time * w.Hidden], [w.Batch, w.Time, w.Hidden]);
+        var (model, x, y, output) = w.CreateCase(cell);
         using var torchPeer = torch ? new TorchPeer(cell, w, threads) : null;
         using var ortPeer = train ? null : new OrtPeer(cell, w, threads);
         var peak = new PeakFlopsBenchmark();
@@ -121,7 +114,7 @@ internal static class Paired
         }
 
         var flops = (train ? 3 : 1) * w.ForwardFlops(cell);
-        var peakFlops = threads * (double)(1 << 20) * 16 * 16 * 2;
+        var peakFlops = threads * PeakFlopsBenchmark.Fma512Flops;
         var ratios = new List<double>();
         var percents = new List<double>();
         for (var r = 0; r < rounds; r++)

@@ -2,8 +2,6 @@ using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using Rnn.Benchmarks.Peers;
-using Rnn.Losses;
-using Rnn.Optimizers;
 
 namespace Rnn.Benchmarks.Layers;
 
@@ -43,13 +41,8 @@ public class RecurrentBenchmarks : IFlopCount
     [GlobalSetup(Targets = [nameof(RnnInference), nameof(RnnTrainStep)])]
     public void SetupRnn()
     {
-        var w = Layers.Workload.Named(Workload);
         Parallelism.ThreadCount = Threads;
-        _model = w.CreateModel(Cell);
-        _model.Compile(new Adam(), Loss.MeanSquaredError);
-        _x = Tensor.Create(Layers.Workload.RandomValues(w.Batch * w.Time * w.Input, 1), [w.Batch, w.Time, w.Input]);
-        _y = Tensor.Create(Layers.Workload.RandomValues(w.Batch * w.Time * w.Hidden, 2), [w.Batch, w.Time, w.Hidden]);
-        _output = Tensor.Create(new float[w.Batch * w.Time * w.Hidden], [w.Batch, w.Time, w.Hidden]);
+        (_model, _x, _y, _output) = Layers.Workload.Named(Workload).CreateCase(Cell);
     }
 
     [GlobalSetup(Targets = [nameof(PyTorchInference), nameof(PyTorchTrainStep)])]

@@ -1,4 +1,7 @@
+using System.Numerics.Tensors;
 using Rnn.Layers;
+using Rnn.Losses;
+using Rnn.Optimizers;
 
 namespace Rnn.Benchmarks.Layers;
 
@@ -31,6 +34,21 @@ public sealed record Workload(string Name, int Batch, int Time, int Input, int H
             },
         ],
         seed: 1);
+
+    /// <summary>
+    /// What Rnn's side of a benchmark needs: the model compiled with Adam and MSE, inputs X [B, T, I], targets
+    /// Y [B, T, H] (fixed seeds) and an output tensor for <c>Predict</c>.
+    /// </summary>
+    public (Sequential Model, Tensor<float> X, Tensor<float> Y, Tensor<float> Output) CreateCase(string cell)
+    {
+        var model = CreateModel(cell);
+        model.Compile(new Adam(), Loss.MeanSquaredError);
+        return (
+            model,
+            Tensor.Create(RandomValues(Batch * Time * Input, 1), [Batch, Time, Input]),
+            Tensor.Create(RandomValues(Batch * Time * Hidden, 2), [Batch, Time, Hidden]),
+            Tensor.Create(new float[Batch * Time * Hidden], [Batch, Time, Hidden]));
+    }
 
     /// <summary>Values uniform in [-1, 1) from a fixed seed.</summary>
     public static float[] RandomValues(int count, int seed)

@@ -40,8 +40,11 @@ public abstract class Recurrent : Layer
     private readonly DirectionsJob _directionsJob;
     private readonly LayoutJob _layoutJob = new();
 
-    // One per call site of the layout job (input, outputs, output gradient, input gradient): each times its own copies.
-    private readonly WorkerTuner[] _layoutTuners = [new(), new(), new(), new()];
+    // One per call site of the layout job: each times its own copies.
+    private readonly WorkerTuner _inputLayoutTuner = new();
+    private readonly WorkerTuner _outputLayoutTuner = new();
+    private readonly WorkerTuner _outputGradientLayoutTuner = new();
+    private readonly WorkerTuner _inputGradientLayoutTuner = new();
     private RandomSource _dropoutRandom = new(0);
     private RecurrentScan[] _scans = [];
     private WorkerTuner[] _directionTuners = [];
@@ -337,7 +340,7 @@ public abstract class Recurrent : Layer
         var rows = time * batch;
         var block = batch * hidden;
         Buffers.Grow(ref _x, rows * features);
-        _layoutJob.ToTimeMajor(_layoutTuners[0], input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
+        _layoutJob.ToTimeMajor(_inputLayoutTuner, input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
         ReadOnlySpan<byte> timeMask = default;
         if (!mask.IsEmpty)
         {
@@ -395,7 +398,7 @@ public abstract class Recurrent : Layer
         {
             for (var d = 0; d < directions; d++)
             {
-                _layoutJob.Outputs(_layoutTuners[1], _scans[top + d].Outputs, timeMask, batch, time, hidden, width, d * hidden, output);
+                _layoutJob.Outputs(_outputLayoutTuner, _scans[top + d].Outputs, timeMask, batch, time, hidden, width, d * hidden, output);
             }
         }
         else
@@ -463,7 +466,7 @@ public abstract class Recurrent : Layer
             }
             else
             {
-                _layoutJob.ToTimeMajor(_layoutTuners[2], dOutput, batch, time, width, reverse: false, topGradient);
+                _layoutJob.ToTimeMajor(_outputGradientLayoutTuner, dOutput, batch, time, width, reverse: false, topGradient);
             }
 
             if (!mask.IsEmpty)
@@ -564,7 +567,7 @@ public abstract class Recurrent : Layer
 
         if (!dInput.IsEmpty)
         {
-            _layoutJob.FromTimeMajor(_layoutTuners[3], layerOutputGradient.AsSpan(0, rows * InputFeatures), batch, time, InputFeatures, GoBackwards, dInput);
+            _layoutJob.FromTimeMajor(_inputGradientLayoutTuner, layerOutputGradient.AsSpan(0, rows * InputFeatures), batch, time, InputFeatures, GoBackwards, dInput);
         }
     }
 
