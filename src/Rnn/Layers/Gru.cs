@@ -31,6 +31,7 @@ public sealed class Gru : Recurrent
     /// </param>
     /// <param name="numLayers">Number of stacked layers.</param>
     /// <param name="dropout">Dropout probability between stacked layers, during training.</param>
+    /// <param name="recurrentDropout">Dropout probability on the state where it enters the recurrent weights, during training (Keras's <c>recurrent_dropout</c>); one mask per sequence, the same at every step.</param>
     /// <param name="useBias">Whether to have the bias vectors.</param>
     /// <param name="initialization">Keras's (default) or PyTorch's initialization.</param>
     /// <param name="inputShape">(time, features) of one sample, time null when it varies; builds the layer now.</param>
@@ -38,10 +39,10 @@ public sealed class Gru : Recurrent
     /// <param name="name">The layer's name, <c>gru</c> by default.</param>
     public Gru(
         int units, bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool bidirectional = false,
-        BidirectionalMerge mergeMode = BidirectionalMerge.Concat, int numLayers = 1, float dropout = 0f, bool useBias = true,
+        BidirectionalMerge mergeMode = BidirectionalMerge.Concat, int numLayers = 1, float dropout = 0f, float recurrentDropout = 0f, bool useBias = true,
         WeightInitialization initialization = WeightInitialization.Keras,
         (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null)
-        : base(CellKind.Gru, units, returnSequences, returnState, goBackwards, bidirectional, mergeMode, numLayers, dropout, useBias, initialization, inputShape, seed, name, "gru")
+        : base(CellKind.Gru, units, returnSequences, returnState, goBackwards, bidirectional, mergeMode, numLayers, dropout, recurrentDropout, useBias, initialization, inputShape, seed, name, "gru")
     {
     }
 }

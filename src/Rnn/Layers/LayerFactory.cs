@@ -4,21 +4,21 @@ namespace Rnn.Layers;
 internal static class LayerFactory
 {
     /// <summary>The layer of kind <paramref name="type"/> named <paramref name="name"/> with <paramref name="config"/>.</summary>
-    /// <exception cref="InvalidDataException">The type is unknown or the configuration is not valid.</exception>
+    /// <exception cref="InvalidDataException">The type is unknown, or the configuration is not valid or has a setting this version does not know.</exception>
     public static Layer Create(string type, string name, IReadOnlyDictionary<string, string> config)
     {
         var read = new LayerConfig.Reader(type, name, config);
         try
         {
-            return type switch
+            Layer layer = type switch
             {
                 nameof(Lstm) => new Lstm(
                     read.Int("units"), read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Float("recurrent_dropout", 0f), read.Bool("use_bias", true),
                     read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
                 nameof(Gru) => new Gru(
                     read.Int("units"), read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Float("recurrent_dropout", 0f), read.Bool("use_bias", true),
                     read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
                 nameof(SimpleRnn) => new SimpleRnn(
                     read.Int("units"), read.String("activation", "tanh") switch
@@ -28,7 +28,7 @@ internal static class LayerFactory
                         var other => throw new InvalidDataException($"Layer '{name}' (SimpleRnn) in the model file has activation '{other}', but it must be tanh or relu."),
                     },
                     read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Float("recurrent_dropout", 0f), read.Bool("use_bias", true),
                     read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
                 nameof(Dense) => new Dense(
                     read.Int("units"), ActivationFunctions.Parse(read.String("activation", "linear")), read.Bool("use_bias", true),
@@ -42,6 +42,8 @@ internal static class LayerFactory
                 _ => throw new InvalidDataException(
                     $"Layer '{name}' in the model file has type '{type}', which this version does not know; known types: Lstm, Gru, SimpleRnn, Dense, Dropout, Embedding, Masking, ActivationLayer."),
             };
+            read.EnsureAllRead();
+            return layer;
         }
         catch (ArgumentException e)
         {

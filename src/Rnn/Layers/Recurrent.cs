@@ -25,6 +25,14 @@ namespace Rnn.Layers;
 /// probability and scales the others by 1 / (1 - p), as PyTorch does.
 /// </para>
 /// <para>
+/// <see cref="RecurrentDropout"/> (Keras's <c>recurrent_dropout</c>, variational dropout of Gal and Ghahramani, 2016)
+/// drops units of the state where it enters the recurrent weights, during training only: each layer and direction draws
+/// one mask m [batch, H] per forward pass, zeros with probability p and 1 / (1 - p) elsewhere, the same at every step,
+/// and the step computes <c>W_hh (m ⊙ h_{t-1})</c> in place of <c>W_hh h_{t-1}</c>. The state itself is not dropped:
+/// the Lstm's cell update and the Gru's <c>z ⊙ h_{t-1}</c> use h_{t-1} unchanged, as in Keras's GRUCell with
+/// <c>implementation=1</c>.
+/// </para>
+/// <para>
 /// Output: the top layer's outputs, [batch, time, W] when returning sequences, else the last processed step's,
 /// [batch, W]. One direction: W = H. Two: the forward output y_f and the reverse output y_r (aligned in time)
 /// combined by <see cref="MergeMode"/> (Keras's <c>Bidirectional(merge_mode=...)</c>): Concat y = [y_f, y_r],
@@ -53,6 +61,7 @@ public abstract class Recurrent : Layer
     private float[] _x = [];
     private float[][] _layerOutputs = [];
     private float[][] _dropoutMasks = [];
+    private float[][] _recurrentMasks = [];
     private byte[] _mask = [];
     private float[] _topGradient = [];
     private float[] _gradientA = [];
@@ -66,7 +75,7 @@ public abstract class Recurrent : Layer
 
     private protected Recurrent(
         CellKind kind, int units, bool returnSequences, bool returnState, bool goBackwards, bool bidirectional, BidirectionalMerge mergeMode, int numLayers,
-        float dropout, bool useBias, WeightInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName)
+        float dropout, float recurrentDropout, bool useBias, WeightInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName)
         : base(name, defaultName, DeclaredShape(inputShape, name ?? defaultName), seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
@@ -74,6 +83,12 @@ public abstract class Recurrent : Layer
         if (!(dropout >= 0f && dropout < 1f))
         {
             throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"Layer '{Name}': dropout must be in [0, 1) but was {dropout.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (!(recurrentDropout >= 0f && recurrentDropout < 1f))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(recurrentDropout), recurrentDropout, $"Layer '{Name}': recurrentDropout must be in [0, 1) but was {recurrentDropout.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         if (!Enum.IsDefined(initialization))
@@ -103,6 +118,7 @@ public abstract class Recurrent : Layer
         MergeMode = mergeMode;
         NumLayers = numLayers;
         Dropout = dropout;
+        RecurrentDropout = recurrentDropout;
         UseBias = useBias;
         Initialization = initialization;
     }
@@ -148,6 +164,12 @@ public abstract class Recurrent : Layer
     /// <summary>Dropout probability on the outputs of every layer but the last, during training.</summary>
     public float Dropout { get; }
 
+    /// <summary>
+    /// Dropout probability on the state where it enters the recurrent weights, during training: one mask per layer,
+    /// direction and forward pass, the same at every step (Keras's <c>recurrent_dropout</c>; see the remarks of <see cref="Recurrent"/>).
+    /// </summary>
+    public float RecurrentDropout { get; }
+
     /// <summary>Whether the layers have the two bias vectors.</summary>
     public bool UseBias { get; }
 
@@ -157,7 +179,9 @@ public abstract class Recurrent : Layer
     /// <summary>The cell kind, for the engine and serialization.</summary>
     internal CellKind Kind => _kind;
 
-    internal override bool BehavesDifferentlyInTraining => Dropout > 0f && NumLayers > 1;
+    internal override bool BehavesDifferentlyInTraining => DropsBetweenLayers || RecurrentDropout > 0f;
+
+    private bool DropsBetweenLayers => Dropout > 0f && NumLayers > 1;
 
     internal override RandomSource? TrainingRandom => IsBuilt ? _dropoutRandom : null;
 
@@ -296,6 +320,9 @@ public abstract class Recurrent : Layer
     /// <summary>The dropout mask (0 or 1 / (1 - p)) applied to layer <paramref name="layer"/>'s output in the last training pass, time-major [T·B, width]; for tests.</summary>
     internal ReadOnlySpan<float> DropoutMask(int layer, int length) => _dropoutMasks[layer].AsSpan(0, length);
 
+    /// <summary>The recurrent dropout mask [B, H] of layer · directions + direction in the last training pass; for tests.</summary>
+    internal ReadOnlySpan<float> RecurrentDropoutMask(int index, int length) => _recurrentMasks[index].AsSpan(0, length);
+
     internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
         => Run(input, default, default, mask, training, output.AsFlatSpan(), default, default);
 
@@ -356,7 +383,8 @@ public abstract class Recurrent : Layer
             timeMask = _mask.AsSpan(0, rows);
         }
 
-        var applyDropout = training && BehavesDifferentlyInTraining;
+        var applyDropout = training && DropsBetweenLayers;
+        var applyRecurrentDropout = training && RecurrentDropout > 0f;
         var maskArray = mask.IsEmpty ? null : _mask;
         for (var layer = 0; layer < NumLayers; layer++)
         {
@@ -364,11 +392,20 @@ public abstract class Recurrent : Layer
             for (var d = 0; d < directions; d++)
             {
                 var index = (layer * directions) + d;
+                float[]? recurrentMask = null;
+                if (applyRecurrentDropout)
+                {
+                    recurrentMask = _recurrentMasks[index];
+                    Buffers.Grow(ref recurrentMask, block);
+                    _recurrentMasks[index] = recurrentMask;
+                    FillDropoutMask(recurrentMask.AsSpan(0, block), RecurrentDropout);
+                }
+
                 _scans[index].PrepareForward(
                     layerInput, time, batch,
                     h0.IsEmpty ? default : h0.Slice(index * block, block),
                     c0.IsEmpty ? default : c0.Slice(index * block, block),
-                    maskArray, training);
+                    maskArray, training, recurrentMask);
             }
 
             RunLayer(layer, batch);
@@ -383,7 +420,7 @@ public abstract class Recurrent : Layer
                     var dropoutMask = _dropoutMasks[layer];
                     Buffers.Grow(ref dropoutMask, rows * width);
                     _dropoutMasks[layer] = dropoutMask;
-                    FillDropoutMask(dropoutMask.AsSpan(0, rows * width));
+                    FillDropoutMask(dropoutMask.AsSpan(0, rows * width), Dropout);
                     TensorPrimitives.Multiply(layerOutput.AsSpan(0, rows * width), dropoutMask.AsSpan(0, rows * width), layerOutput.AsSpan(0, rows * width));
                 }
             }
@@ -620,6 +657,7 @@ public abstract class Recurrent : Layer
         _directionTuners = [.. Enumerable.Range(0, 2 * NumLayers).Select(_ => new WorkerTuner())];
         _layerOutputs = new float[Math.Max(NumLayers - 1, 0)][];
         _dropoutMasks = new float[Math.Max(NumLayers - 1, 0)][];
+        _recurrentMasks = [.. Enumerable.Range(0, NumLayers * directions).Select(_ => Array.Empty<float>())];
         for (var layer = 0; layer < NumLayers - 1; layer++)
         {
             _layerOutputs[layer] = [];
@@ -681,6 +719,13 @@ public abstract class Recurrent : Layer
             ("use_bias", LayerConfig.Format(UseBias)),
             ("initialization", Initialization.ToString()),
             ("seed", LayerConfig.Format(Seed)));
+
+        // Written only when used, so that files without it stay readable by versions before it existed.
+        if (RecurrentDropout > 0f)
+        {
+            config["recurrent_dropout"] = LayerConfig.Format(RecurrentDropout);
+        }
+
         if (_kind is CellKind.RnnTanh or CellKind.RnnRelu)
         {
             config["activation"] = _kind == CellKind.RnnRelu ? "relu" : "tanh";
@@ -829,12 +874,13 @@ public abstract class Recurrent : Layer
         TensorPrimitives.Add(finalGradient, share, finalGradient);
     }
 
-    private void FillDropoutMask(Span<float> mask)
+    /// <summary>Fills <paramref name="mask"/> with 0 (probability <paramref name="rate"/>) or 1 / (1 - rate), from the layer's dropout random stream.</summary>
+    private void FillDropoutMask(Span<float> mask, float rate)
     {
-        var keep = 1f / (1f - Dropout);
+        var keep = 1f / (1f - rate);
         for (var i = 0; i < mask.Length; i++)
         {
-            mask[i] = _dropoutRandom.NextSingle() < Dropout ? 0f : keep;
+            mask[i] = _dropoutRandom.NextSingle() < rate ? 0f : keep;
         }
     }
 

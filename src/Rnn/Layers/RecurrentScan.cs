@@ -37,6 +37,12 @@ namespace Rnn.Layers;
 /// Masked (padded) rows of a step keep the previous state: h and c are copied forward, and backward their
 /// gradient flows to the previous step unchanged while their gate gradients are zero.
 /// </para>
+/// <para>
+/// Recurrent dropout (training only): with a mask m [B, H] fixed for the whole pass, the recurrent product reads
+/// <c>h̃_{t-1} = m ⊙ h_{t-1}</c> instead of h_{t-1}, which is kept in its own T + 1 slots (written by the worker that
+/// computes those units of h). Everything else, including the Gru's <c>z ⊙ h_{t-1}</c>, sees the state itself.
+/// Backward: <c>dW_hh += dAᵀ · H̃_prev</c>, and the step product's part of dh_{t-1} is multiplied by m.
+/// </para>
 /// </remarks>
 internal sealed class RecurrentScan : IWorkerJob
 {
@@ -81,6 +87,8 @@ internal sealed class RecurrentScan : IWorkerJob
     private readonly AlignedBuffer _cells = new();
     private readonly AlignedBuffer _dh = new();
     private readonly AlignedBuffer _dc = new();
+    private readonly AlignedBuffer _droppedStates = new();
+    private readonly AlignedBuffer _dhProduct = new();
     private readonly WorkerTuner _forwardTuner = new();
     private readonly WorkerTuner _backwardTuner = new();
     private float[] _inputGradient = [];
@@ -93,6 +101,7 @@ internal sealed class RecurrentScan : IWorkerJob
     private bool _backward;
     private float[] _x = [];
     private byte[]? _mask;
+    private float[]? _recurrentMask;
     private bool _training;
     private float[]? _outputGradient;
     private int _outputOffset;
@@ -204,7 +213,8 @@ internal sealed class RecurrentScan : IWorkerJob
     /// <param name="c0">[B, H] initial cell state (Lstm), or empty for zeros.</param>
     /// <param name="mask">[T·B] 1 where a step is real, 0 where it is padding; null when every step is real.</param>
     /// <param name="training">Keep what <see cref="PrepareBackward"/> needs.</param>
-    public void PrepareForward(float[] x, int time, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, byte[]? mask, bool training)
+    /// <param name="recurrentMask">[B, H] recurrent dropout multipliers (0 or 1 / (1 - p)) for a training pass, or null; kept until backward is done.</param>
+    public void PrepareForward(float[] x, int time, int batch, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, byte[]? mask, bool training, float[]? recurrentMask = null)
     {
         var hidden = Hidden;
         var gh = Gates * hidden;
@@ -214,6 +224,7 @@ internal sealed class RecurrentScan : IWorkerJob
         _x = x;
         _mask = mask;
         _training = training;
+        _recurrentMask = training ? recurrentMask : null;
         _backward = false;
         RefreshWeights();
         _chunk = ProjectionChunk(batch, time);
@@ -236,6 +247,12 @@ internal sealed class RecurrentScan : IWorkerJob
         if (HasCell)
         {
             CopyOrClear(c0, _cells.Slice(CellSlot(initialSlot) * block, block));
+        }
+
+        if (_recurrentMask is not null)
+        {
+            _droppedStates.EnsureCapacity((time + 1) * block);
+            TensorPrimitives.Multiply(_states.Slice(initialSlot * block, block), _recurrentMask.AsSpan(0, block), _droppedStates.Slice(initialSlot * block, block));
         }
     }
 
@@ -260,6 +277,10 @@ internal sealed class RecurrentScan : IWorkerJob
         RefreshBackwardWeights();
         _dh.EnsureCapacity(block);
         CopyOrClear(finalHiddenGradient, _dh.Span(block));
+        if (_recurrentMask is not null)
+        {
+            _dhProduct.EnsureCapacity(block);
+        }
         if (HasCell)
         {
             _dc.EnsureCapacity(block);
@@ -411,6 +432,8 @@ internal sealed class RecurrentScan : IWorkerJob
         var cells = HasCell ? _cells.Span(CellSlots * block) : default;
         var mask = _mask;
         var width = UnitLoop.Best;
+        var recurrentMask = _recurrentMask;
+        var dropped = recurrentMask is null ? default : _droppedStates.Span((time + 1) * block);
 
         var chunk = _chunk;
         var chunkFirst = 0;
@@ -448,6 +471,9 @@ internal sealed class RecurrentScan : IWorkerJob
             var stepGates = gates.Slice(((gateStep * batch) + r0) * gh, rowCount * gh);
             var hPrevRows = hPrev.Slice(r0 * hidden, rowCount * hidden);
             var hRows = h.Slice(r0 * hidden, rowCount * hidden);
+
+            // What the recurrent product reads: h_{t-1}, or m ⊙ h_{t-1} under recurrent dropout.
+            var productRows = recurrentMask is null ? hPrevRows : dropped.Slice((prevSlot * block) + (r0 * hidden), rowCount * hidden);
             Span<float> stepHidden = default;
             if (share.HasWork)
             {
@@ -455,11 +481,11 @@ internal sealed class RecurrentScan : IWorkerJob
                 if (SplitsHiddenPart)
                 {
                     stepHidden = _hiddenPart.Slice(((gateStep * batch) + r0) * gh, rowCount * gh);
-                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepHidden, start, end, accumulate: false, descending);
+                    MultiplyGateColumns(productRows, hidden, rowCount, _weightHhT, stepHidden, start, end, accumulate: false, descending);
                 }
                 else
                 {
-                    MultiplyGateColumns(hPrevRows, hidden, rowCount, _weightHhT, stepGates, start, end, accumulate: true, descending);
+                    MultiplyGateColumns(productRows, hidden, rowCount, _weightHhT, stepGates, start, end, accumulate: true, descending);
                 }
 
                 switch (_kind)
@@ -492,6 +518,16 @@ internal sealed class RecurrentScan : IWorkerJob
                         }
                     }
                 }
+
+                if (recurrentMask is not null)
+                {
+                    // m ⊙ h_t for the worker's units, which the next step's product reads after the barrier.
+                    for (var b = r0; b < r1; b++)
+                    {
+                        var units = (b * hidden) + start;
+                        TensorPrimitives.Multiply(h.Slice(units, end - start), recurrentMask.AsSpan(units, end - start), dropped.Slice((slot * block) + units, end - start));
+                    }
+                }
             }
 
             // The next step's GEMM reads every unit of h_t (split by rows, only the worker's own).
@@ -521,6 +557,7 @@ internal sealed class RecurrentScan : IWorkerJob
         var mask = _mask;
         var outputGradient = _outputGradient;
         var width = UnitLoop.Best;
+        var recurrentMask = _recurrentMask;
         for (var s = time - 1; s >= 0; s--)
         {
             var t = Reverse ? time - 1 - s : s;
@@ -574,7 +611,28 @@ internal sealed class RecurrentScan : IWorkerJob
 
             if (share.HasWork)
             {
-                Gemm.Multiply(stepHidden.Slice(r0 * gh, share.Rows * gh), gh, share.Rows, _weightHhPlain, start, end, dh.Slice(r0 * hidden, share.Rows * hidden), hidden, accumulate: true, descending: share.Rows == 1 && (s & 1) == 1);
+                var descending = share.Rows == 1 && (s & 1) == 1;
+                if (recurrentMask is null)
+                {
+                    Gemm.Multiply(stepHidden.Slice(r0 * gh, share.Rows * gh), gh, share.Rows, _weightHhPlain, start, end, dh.Slice(r0 * hidden, share.Rows * hidden), hidden, accumulate: true, descending);
+                }
+                else
+                {
+                    // The product reached h_{t-1} through m ⊙ h_{t-1}: dh_{t-1} += m ⊙ (dA_t · W_hh).
+                    var product = _dhProduct.Span(block);
+                    Gemm.Multiply(stepHidden.Slice(r0 * gh, share.Rows * gh), gh, share.Rows, _weightHhPlain, start, end, product.Slice(r0 * hidden, share.Rows * hidden), hidden, accumulate: false, descending);
+                    for (var b = r0; b < r1; b++)
+                    {
+                        var units = (b * hidden) + start;
+                        var dhUnits = dh.Slice(units, end - start);
+                        var productUnits = product.Slice(units, end - start);
+
+                        // Two correctly rounded operations, not a fused multiply-add: the bits must not depend on which
+                        // lanes of which vector width (or the scalar tail) an element falls in, which the split decides.
+                        TensorPrimitives.Multiply(productUnits, recurrentMask.AsSpan(units, end - start), productUnits);
+                        TensorPrimitives.Add(dhUnits, productUnits, dhUnits);
+                    }
+                }
             }
         }
 
@@ -585,7 +643,7 @@ internal sealed class RecurrentScan : IWorkerJob
         // the loop's split, one product per weight: the rows are contiguous and B (X or H_prev) is packed once per
         // worker. (Gate by gate, each of a worker's unit blocks, packed B once per gate: 4 MB more per worker for
         // an LSTM with batch 64, 128 units, 100 steps.) Each element sums over all T·B rows in order.
-        var previousStates = states.Slice(Reverse ? block : 0, rows * hidden);
+        var previousStates = (recurrentMask is null ? states : _droppedStates.Span((time + 1) * block)).Slice(Reverse ? block : 0, rows * hidden);
         var (first, rowsEnd) = WorkerPool.EqualPart(gh, worker, workers, UnitBlock);
         var count = rowsEnd - first;
         if (count > 0)

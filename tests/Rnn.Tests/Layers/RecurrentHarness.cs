@@ -8,24 +8,26 @@ namespace Rnn.Tests.Layers;
 public sealed record RecurrentCase(
     ReferenceCell Cell, int Batch, int Time, int Input, int Hidden, int Layers = 1, bool Bidirectional = false, bool InitialState = false,
     bool Masked = false, bool GoBackwards = false, bool ReturnSequences = true, bool UseBias = true, float Dropout = 0f, int Seed = 1,
-    BidirectionalMerge Merge = BidirectionalMerge.Concat)
+    BidirectionalMerge Merge = BidirectionalMerge.Concat, float RecurrentDropout = 0f)
 {
     public override string ToString()
         => $"{Cell} B{Batch} T{Time} I{Input} H{Hidden} L{Layers}{(Bidirectional ? " bidir" : string.Empty)}{(Merge != BidirectionalMerge.Concat ? $" {Merge}" : string.Empty)}{(InitialState ? " h0" : string.Empty)}"
            + $"{(Masked ? " mask" : string.Empty)}{(GoBackwards ? " back" : string.Empty)}{(ReturnSequences ? " seq" : " last")}{(UseBias ? string.Empty : " nobias")}"
-           + $"{(Dropout > 0 ? " dropout" : string.Empty)} seed{Seed}";
+           + $"{(Dropout > 0 ? " dropout" : string.Empty)}{(RecurrentDropout > 0 ? " recurrentDropout" : string.Empty)} seed{Seed}";
 }
 
 /// <summary>Runs the fast layer and the float64 reference on the same case and compares everything.</summary>
 public static class RecurrentHarness
 {
     public static Recurrent CreateLayer(ReferenceCell cell, int hidden, int layers = 1, bool bidirectional = false, bool returnSequences = true,
-        bool returnState = true, bool goBackwards = false, bool useBias = true, float dropout = 0f, int seed = 7, BidirectionalMerge merge = BidirectionalMerge.Concat) => cell switch
+        bool returnState = true, bool goBackwards = false, bool useBias = true, float dropout = 0f, int seed = 7, BidirectionalMerge merge = BidirectionalMerge.Concat,
+        float recurrentDropout = 0f) => cell switch
         {
-            ReferenceCell.Lstm => new Lstm(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, useBias, seed: seed),
-            ReferenceCell.Gru => new Gru(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, useBias, seed: seed),
-            ReferenceCell.RnnRelu => new SimpleRnn(hidden, RnnActivation.Relu, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, useBias, seed: seed),
-            _ => new SimpleRnn(hidden, RnnActivation.Tanh, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, useBias, seed: seed),
+            ReferenceCell.Lstm => new Lstm(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, useBias, seed: seed),
+            ReferenceCell.Gru => new Gru(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, useBias, seed: seed),
+            ReferenceCell.RnnRelu => new SimpleRnn(
+                hidden, RnnActivation.Relu, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, useBias, seed: seed),
+            _ => new SimpleRnn(hidden, RnnActivation.Tanh, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, useBias, seed: seed),
         };
 
     /// <summary>Copies the reference's parameters into the layer (same PyTorch names) and checks both have the same set.</summary>
@@ -83,7 +85,7 @@ public static class RecurrentHarness
         var c0 = c.InitialState && c.Cell == ReferenceCell.Lstm ? RoundToFloat(TestUtil.RandomArray(random, stateLength)) : null;
         var mask = c.Masked ? RandomMask(random, c.Batch, c.Time) : null;
 
-        var layer = CreateLayer(c.Cell, c.Hidden, c.Layers, c.Bidirectional, c.ReturnSequences, returnState: true, c.GoBackwards, c.UseBias, c.Dropout, c.Seed, c.Merge);
+        var layer = CreateLayer(c.Cell, c.Hidden, c.Layers, c.Bidirectional, c.ReturnSequences, returnState: true, c.GoBackwards, c.UseBias, c.Dropout, c.Seed, c.Merge, c.RecurrentDropout);
         layer.Build(-1, c.Input);
         CopyParameters(reference, layer);
         int[] stateShape = [c.Layers * directions, c.Batch, c.Hidden];
@@ -101,6 +103,18 @@ public static class RecurrentHarness
             Assert.Contains(0.0, dropoutMasks[0]);
         }
 
+        double[][]? recurrentMasks = null;
+        if (c.RecurrentDropout > 0)
+        {
+            var keep = (double)(1f / (1f - c.RecurrentDropout));
+            recurrentMasks = [.. Enumerable.Range(0, c.Layers * directions).Select(i => TestUtil.ToDoubles(layer.RecurrentDropoutMask(i, c.Batch * c.Hidden)))];
+            Assert.All(recurrentMasks.SelectMany(m => m), v => Assert.True(v == 0.0 || v == keep, $"recurrent dropout multiplier {v}, expected 0 or {keep}"));
+            if (c.Batch * c.Hidden * c.Layers * directions >= 20)
+            {
+                Assert.Contains(0.0, recurrentMasks.SelectMany(m => m));
+            }
+        }
+
         var pass = new ReferenceRecurrent.Pass
         {
             Input = x,
@@ -112,6 +126,7 @@ public static class RecurrentHarness
             GoBackwards = c.GoBackwards,
             ReturnSequences = c.ReturnSequences,
             DropoutMasks = dropoutMasks,
+            RecurrentDropoutMasks = recurrentMasks,
         };
         var expected = reference.Forward(pass);
         var label = c.ToString();

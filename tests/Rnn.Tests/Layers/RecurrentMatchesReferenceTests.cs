@@ -96,6 +96,35 @@ public class RecurrentMatchesReferenceTests
         return data;
     }
 
+    /// <summary>
+    /// Recurrent dropout for each cell, on shapes that run on one thread and on shapes that split the hidden units (one
+    /// sequence, large H) or the batch rows (batch ≥ 32, small weights) when two threads are available, with the other
+    /// options varying.
+    /// </summary>
+    public static TheoryData<RecurrentCase> RecurrentDropoutCases()
+    {
+        (int Batch, int Time, int Input, int Hidden)[] sizes = [(3, 5, 4, 5), (1, 9, 17, 160), (40, 6, 3, 33), (2, 17, 1, 17), (5, 4, 7, 1)];
+        var data = new TheoryData<RecurrentCase>();
+        var index = 0;
+        foreach (var cell in Enum.GetValues<ReferenceCell>())
+        {
+            foreach (var (batch, time, input, hidden) in sizes)
+            {
+                index++;
+                data.Add(new RecurrentCase(
+                    cell, batch, time, input, hidden, Layers: 1 + (index % 2), Bidirectional: index % 3 != 0, InitialState: index % 2 == 0, Masked: index % 4 != 0,
+                    GoBackwards: index % 5 == 0, ReturnSequences: index % 3 != 1, UseBias: index % 7 != 0, Dropout: index % 2 == 1 ? 0.2f : 0f, Seed: 900 + index,
+                    Merge: index % 6 == 2 ? BidirectionalMerge.Sum : BidirectionalMerge.Concat, RecurrentDropout: index % 4 == 0 ? 0.5f : 0.25f));
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RecurrentDropoutCases))]
+    public void Recurrent_RecurrentDropout_MatchesReference(RecurrentCase c) => RecurrentHarness.Check(c);
+
     [Theory]
     [MemberData(nameof(MergeCases))]
     public void Recurrent_MergeModes_MatchReference(RecurrentCase c) => RecurrentHarness.Check(c);

@@ -133,6 +133,18 @@ public class RecurrentValidationTests
     public void Constructor_ThrowsForInvalidOptions(int units, int numLayers, float dropout)
         => Assert.ThrowsAny<ArgumentOutOfRangeException>(() => new Lstm(units, numLayers: numLayers, dropout: dropout));
 
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(-0.1f)]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void Constructor_ThrowsForInvalidRecurrentDropout(float recurrentDropout)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new Gru(3, recurrentDropout: recurrentDropout));
+        Assert.Equal("recurrentDropout", error.ParamName);
+        Assert.Contains($"Layer 'gru': recurrentDropout must be in [0, 1) but was {recurrentDropout.ToString(System.Globalization.CultureInfo.InvariantCulture)}", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Constructor_ThrowsForInvalidInputShape()
     {

@@ -45,7 +45,7 @@ public class ThreadDeterminismTests
     }
 
     /// <summary>Output, final states, input and initial-state gradients, and every parameter gradient, in one array.</summary>
-    private static float[] Run(ReferenceCell cell, bool bidirectional, int threads, int batch)
+    private static float[] Run(ReferenceCell cell, bool bidirectional, int threads, int batch, float recurrentDropout = 0f)
     {
         var previous = Parallelism.ThreadCount;
         Parallelism.ThreadCount = threads;
@@ -54,7 +54,7 @@ public class ThreadDeterminismTests
             const int Hidden = 70;
             var (time, input) = batch == 64 ? (64, 64) : (7, 20);
             var random = new Random(3);
-            var layer = RecurrentHarness.CreateLayer(cell, Hidden, layers: 2, bidirectional, returnSequences: true, returnState: true, dropout: 0.2f, seed: 4);
+            var layer = RecurrentHarness.CreateLayer(cell, Hidden, layers: 2, bidirectional, returnSequences: true, returnState: true, dropout: 0.2f, seed: 4, recurrentDropout: recurrentDropout);
             layer.Build(-1, input);
             var directions = bidirectional ? 2 : 1;
             int[] stateShape = [2 * directions, batch, Hidden];
@@ -86,6 +86,22 @@ public class ThreadDeterminismTests
         var parallel = Run(cell, bidirectional, threads: 2, batch);
         Assert.True(WorkerPool.Shared.ParallelRuns > runsBefore, "the two-thread run did not split any work");
         TestUtil.AssertBitwiseEqual(single, parallel, "two threads against one");
+    }
+
+    /// <summary>
+    /// With recurrent dropout the product reads m ⊙ h_{t-1}, which each worker writes for its own units (or rows) before
+    /// the step's barrier, and backward scales its part of dh_{t-1} by m: the same bits on one thread and on two.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CasesWithBatch))]
+    public void WithRecurrentDropout_ForwardAndBackward_AreBitwiseIdenticalOnOneAndTwoThreads(ReferenceCell cell, bool bidirectional, int batch)
+    {
+        var single = Run(cell, bidirectional, threads: 1, batch, recurrentDropout: 0.3f);
+        var runsBefore = WorkerPool.Shared.ParallelRuns;
+        var parallel = Run(cell, bidirectional, threads: 2, batch, recurrentDropout: 0.3f);
+        Assert.True(WorkerPool.Shared.ParallelRuns > runsBefore, "the two-thread run did not split any work");
+        TestUtil.AssertBitwiseEqual(single, parallel, "two threads against one");
+        Assert.NotEqual(Run(cell, bidirectional, threads: 1, batch), single);
     }
 
     /// <summary>

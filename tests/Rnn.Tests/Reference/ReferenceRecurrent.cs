@@ -19,7 +19,7 @@ public enum ReferenceCell
 /// <remarks>
 /// Options mirror the library's: stacking, bidirectional, initial states, go-backwards (= running on the
 /// time-reversed input and mask), masks (masked steps hold the state; returned sequences are zero there),
-/// and dropout between layers given as explicit masks. A bidirectional stack's output combines the top
+/// dropout between layers and recurrent dropout given as explicit masks. A bidirectional stack's output combines the top
 /// layer's two directions by <see cref="Merge"/> (Keras's <c>merge_mode</c>): y = [y_f, y_r], y_f + y_r,
 /// (y_f + y_r) / 2 or y_f · y_r, element by element; between layers they are always concatenated.
 /// </remarks>
@@ -107,6 +107,12 @@ public sealed class ReferenceRecurrent
 
         /// <summary>Dropout multipliers on layer k's output (k &lt; L - 1), [T, B, H·D] in processing order.</summary>
         public double[][]? DropoutMasks { get; init; }
+
+        /// <summary>
+        /// Recurrent dropout multipliers of layer k, direction d at index k·D + d, [B, H]: the recurrent weights see
+        /// m ⊙ h_{t-1} at every step (everything else sees h_{t-1}).
+        /// </summary>
+        public double[][]? RecurrentDropoutMasks { get; init; }
     }
 
     /// <summary>Results of a forward pass, with what backward needs.</summary>
@@ -141,6 +147,8 @@ public sealed class ReferenceRecurrent
     {
         public double[] X { get; set; } = [];
         public double[] HPrev { get; set; } = [];
+        public double[] HPrevDropped { get; set; } = [];  // what W_hh multiplies: HPrev, or m ⊙ HPrev
+        public double[]? RecurrentMask { get; set; }
         public double[] CPrev { get; set; } = [];
         public double[] H { get; set; } = [];
         public double[] C { get; set; } = [];
@@ -198,6 +206,12 @@ public sealed class ReferenceRecurrent
                         var x = new double[inSize];
                         Array.Copy(input, ((t * batch) + b) * inSize, x, 0, inSize);
                         var step = new StepCache { X = x, HPrev = h, CPrev = c };
+                        if (pass.RecurrentDropoutMasks is not null)
+                        {
+                            step.RecurrentMask = pass.RecurrentDropoutMasks[index].Skip(b * hidden).Take(hidden).ToArray();
+                        }
+
+                        step.HPrevDropped = step.RecurrentMask is null ? h : h.Select((v, j) => v * step.RecurrentMask[j]).ToArray();
                         if (valid[t, b])
                         {
                             CellForward(suffix, inSize, step);
@@ -493,7 +507,7 @@ public sealed class ReferenceRecurrent
         for (var r = 0; r < g * hidden; r++)
         {
             xs[r] = RowDot(wih, r, inSize, step.X) + Bias("bias_ih" + suffix, r);
-            hs[r] = RowDot(whh, r, hidden, step.HPrev) + Bias("bias_hh" + suffix, r);
+            hs[r] = RowDot(whh, r, hidden, step.HPrevDropped) + Bias("bias_hh" + suffix, r);
         }
 
         step.H = new double[hidden];
@@ -551,6 +565,7 @@ public sealed class ReferenceRecurrent
         var dXs = new double[g * hidden];  // dL/d(W_ih x + b_ih)
         var dHs = new double[g * hidden];  // dL/d(W_hh h + b_hh)
         var dhPrev = new double[hidden];
+        var dhProduct = new double[hidden];  // dL/d(HPrevDropped)
         var dcPrev = new double[hidden];
         var a = step.Act;
         switch (Cell)
@@ -612,8 +627,8 @@ public sealed class ReferenceRecurrent
 
             for (var k = 0; k < hidden; k++)
             {
-                gWhh[(r * hidden) + k] += dHs[r] * step.HPrev[k];
-                dhPrev[k] += dHs[r] * whh[(r * hidden) + k];
+                gWhh[(r * hidden) + k] += dHs[r] * step.HPrevDropped[k];
+                dhProduct[k] += dHs[r] * whh[(r * hidden) + k];
             }
 
             if (UseBias)
@@ -621,6 +636,11 @@ public sealed class ReferenceRecurrent
                 grads["bias_ih" + suffix][r] += dXs[r];
                 grads["bias_hh" + suffix][r] += dHs[r];
             }
+        }
+
+        for (var k = 0; k < hidden; k++)
+        {
+            dhPrev[k] += step.RecurrentMask is null ? dhProduct[k] : step.RecurrentMask[k] * dhProduct[k];
         }
 
         return (dhPrev, HasCell ? dcPrev : dc);

@@ -18,6 +18,19 @@ public sealed class ModelFileTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory, name);
 
+    /// <summary>Saves <paramref name="model"/> as <paramref name="name"/> with <paramref name="from"/> (which must occur) replaced in its architecture JSON.</summary>
+    private string SaveWithEditedArchitecture(Sequential model, string name, string from, string to)
+    {
+        var path = PathOf(name);
+        model.Save(path);
+        var file = SafeTensors.Read(path);
+        var metadata = file.Metadata.ToDictionary();
+        Assert.Contains(from, metadata[Sequential.ModelMetadataKey], StringComparison.Ordinal);
+        metadata[Sequential.ModelMetadataKey] = metadata[Sequential.ModelMetadataKey].Replace(from, to, StringComparison.Ordinal);
+        SafeTensors.Write(path, file.Tensors, metadata);
+        return path;
+    }
+
     private static Tensor<float> Random(int seed, params int[] shape)
         => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
 
@@ -26,7 +39,7 @@ public sealed class ModelFileTests : IDisposable
             new Masking(inputShape: (null, 3)),
             new Lstm(7, returnSequences: true, bidirectional: true, numLayers: 2, dropout: 0.2f),
             new Dropout(0.3f),
-            new Gru(5, returnSequences: true, goBackwards: true, useBias: false),
+            new Gru(5, returnSequences: true, goBackwards: true, recurrentDropout: 0.3f, useBias: false),
             new SimpleRnn(4, RnnActivation.Relu, returnSequences: true),
             new Dense(6, Activation.Tanh),
             new ActivationLayer(Activation.Softmax),
@@ -41,6 +54,8 @@ public sealed class ModelFileTests : IDisposable
         model.Save(path);
         var loaded = Sequential.Load(path);
         Assert.Equal(model.Layers.Select(l => (l.GetType(), l.Name)), loaded.Layers.Select(l => (l.GetType(), l.Name)));
+        Assert.Equal([0f, 0.3f, 0f], loaded.Layers.OfType<Recurrent>().Select(l => l.RecurrentDropout));
+        Assert.Equal([0.2f, 0f, 0f], loaded.Layers.OfType<Recurrent>().Select(l => l.Dropout));
         var x = Random(1, 4, 6, 3);
         Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
         Assert.Equal(model.Summary(), loaded.Summary());
@@ -78,14 +93,7 @@ public sealed class ModelFileTests : IDisposable
     {
         // A file written before merge modes existed: the same configuration without the key.
         var model = EveryLayerModel();
-        var path = PathOf("old.safetensors");
-        model.Save(path);
-        var file = SafeTensors.Read(path);
-        var metadata = file.Metadata.ToDictionary();
-        var json = metadata[Sequential.ModelMetadataKey];
-        Assert.Contains("\"merge_mode\":\"Concat\",", json, StringComparison.Ordinal);
-        metadata[Sequential.ModelMetadataKey] = json.Replace("\"merge_mode\":\"Concat\",", string.Empty, StringComparison.Ordinal);
-        SafeTensors.Write(path, file.Tensors, metadata);
+        var path = SaveWithEditedArchitecture(model, "old.safetensors", "\"merge_mode\":\"Concat\",", string.Empty);
         Assert.DoesNotContain("merge_mode", SafeTensors.Read(path).Metadata[Sequential.ModelMetadataKey], StringComparison.Ordinal);
 
         var loaded = Sequential.Load(path);
@@ -100,16 +108,24 @@ public sealed class ModelFileTests : IDisposable
     public void Load_InvalidMergeMode_ThrowsInvalidDataNamingTheLayer(string from, string to, string message)
     {
         var model = new Sequential([new Gru(4, bidirectional: true, mergeMode: BidirectionalMerge.Sum, inputShape: (null, 2)), new Dense(1)], seed: 1);
-        var path = PathOf("invalid-merge.safetensors");
-        model.Save(path);
-        var file = SafeTensors.Read(path);
-        var metadata = file.Metadata.ToDictionary();
-        Assert.Contains(from, metadata[Sequential.ModelMetadataKey], StringComparison.Ordinal);
-        metadata[Sequential.ModelMetadataKey] = metadata[Sequential.ModelMetadataKey].Replace(from, to, StringComparison.Ordinal);
-        SafeTensors.Write(path, file.Tensors, metadata);
+        var path = SaveWithEditedArchitecture(model, "invalid-merge.safetensors", from, to);
         var error = Assert.Throws<InvalidDataException>(() => Sequential.Load(path));
         Assert.Contains("Layer 'gru' (Gru) in the model file", error.Message, StringComparison.Ordinal);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A setting this version does not know (as a newer version would write) is refused by name, rather than the layer being
+    /// built without it; a layer without recurrent dropout does not write the key, so older versions still read its files.
+    /// </summary>
+    [Fact]
+    public void Load_UnknownLayerSetting_ThrowsInvalidDataNamingIt()
+    {
+        var model = new Sequential([new Lstm(4, inputShape: (null, 2)), new Dense(1)], seed: 1);
+        var path = SaveWithEditedArchitecture(model, "unknown-setting.safetensors", "\"units\":\"4\"", "\"units\":\"4\",\"peephole\":\"true\"");
+        Assert.DoesNotContain("recurrent_dropout", SafeTensors.Read(PathOf("unknown-setting.safetensors")).Metadata[Sequential.ModelMetadataKey], StringComparison.Ordinal);
+        var error = Assert.Throws<InvalidDataException>(() => Sequential.Load(path));
+        Assert.Contains("Layer 'lstm' (Lstm) in the model file has a setting this version does not know: 'peephole' = 'true'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,7 +146,9 @@ public sealed class ModelFileTests : IDisposable
         var y = Random(4, 40, 2);
         Sequential Create()
         {
-            var m = new Sequential([new Lstm(6, inputShape: (null, 3), returnSequences: true, numLayers: 2, dropout: 0.25f), new Dropout(0.2f), new Gru(4), new Dense(2)], seed: 5);
+            var m = new Sequential(
+                [new Lstm(6, inputShape: (null, 3), returnSequences: true, numLayers: 2, dropout: 0.25f, recurrentDropout: 0.1f), new Dropout(0.2f), new Gru(4, recurrentDropout: 0.2f), new Dense(2)],
+                seed: 5);
             m.Compile(new Adam(learningRate: 0.01f) { GlobalClipNorm = 1f, Schedule = new CosineDecay(40) }, Loss.Huber(0.5f), Metric.MeanAbsoluteError);
             return m;
         }
@@ -294,12 +312,7 @@ public sealed class ModelFileTests : IDisposable
     public void Load_ArchitectureClaimingMoreWeightsThanTheFileHolds_ThrowsWithoutAllocatingThem()
     {
         var model = new Sequential([new Lstm(4, inputShape: (null, 2)), new Dense(1)], seed: 1);
-        var path = PathOf("small.safetensors");
-        model.Save(path);
-        var file = SafeTensors.Read(path);
-        var metadata = file.Metadata.ToDictionary();
-        metadata[Sequential.ModelMetadataKey] = metadata[Sequential.ModelMetadataKey].Replace("\"units\":\"4\"", "\"units\":\"40000\"", StringComparison.Ordinal);
-        SafeTensors.Write(path, file.Tensors, metadata);
+        var path = SaveWithEditedArchitecture(model, "small.safetensors", "\"units\":\"4\"", "\"units\":\"40000\"");
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var error = Assert.Throws<InvalidDataException>(() => Sequential.Load(path));
         const long Claimed = (4L * 40000 * (2 + 40000)) + (2 * 4 * 40000) + 40000 + 1;
