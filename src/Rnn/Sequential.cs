@@ -228,6 +228,18 @@ public sealed partial class Sequential
     /// <param name="validationSplit">Fraction of the samples, taken from the end before shuffling, to hold out for validation (Keras's rule).</param>
     /// <param name="validationData">Separate validation data (instead of <paramref name="validationSplit"/>).</param>
     /// <param name="shuffle">Shuffle the training samples every epoch.</param>
+    /// <param name="classWeight">
+    /// Weights by class index for the training loss (Keras's <c>class_weight</c>), for imbalanced classes; classes left out
+    /// weigh 1. A sample-step's class is its target's: the index (sparse categorical cross-entropy), the largest entry of a
+    /// one-hot row (categorical cross-entropy), or the target rounded to 0 or 1 (binary cross-entropy with one output).
+    /// Multiplies <paramref name="sampleWeight"/>; not applied to validation.
+    /// </param>
+    /// <param name="sampleWeight">
+    /// Finite, non-negative weights of the training loss (Keras's <c>sample_weight</c>): [samples], or [samples, time] for
+    /// a sequence output (one per sample-step). The loss of a batch is <c>(1/n) Σ_s w_s ℓ_s</c> over its n counted
+    /// sample-steps. With <paramref name="validationSplit"/>, the held-out samples' weights weight the validation loss.
+    /// Metrics are not weighted.
+    /// </param>
     /// <param name="callbacks">Callbacks (early stopping, checkpoints, logging, custom code).</param>
     /// <param name="verbose">0: silent; 1: a progress bar on a terminal (one line per epoch when redirected); 2: one line per epoch.</param>
     /// <param name="onNonFiniteLoss">What to do when a batch's loss is NaN or infinite.</param>
@@ -238,8 +250,9 @@ public sealed partial class Sequential
     /// <exception cref="TrainingDivergedException">A loss was NaN or infinite (see <paramref name="onNonFiniteLoss"/>).</exception>
     public History Fit(
         Tensor<float> x, Tensor<float> y, int epochs = 1, int batchSize = 32, float validationSplit = 0f,
-        (Tensor<float> X, Tensor<float> Y)? validationData = null, bool shuffle = true, IEnumerable<Callback>? callbacks = null,
-        int verbose = 1, NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, CancellationToken cancellationToken = default)
+        (Tensor<float> X, Tensor<float> Y)? validationData = null, bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null,
+        Tensor<float>? sampleWeight = null, IEnumerable<Callback>? callbacks = null, int verbose = 1, NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw,
+        CancellationToken cancellationToken = default)
     {
         var (optimizer, loss) = RequireCompiled(nameof(Fit));
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
@@ -261,6 +274,8 @@ public sealed partial class Sequential
         }
 
         var samples = CheckData(x, y, "x", "y");
+        var weighting = CheckWeighting(OutputShapeAfter(_layers.Count, x.Shape()[1..]), samples, sampleWeight, classWeight, loss);
+        var validationWeighting = new SampleWeighting(sampleWeight, null);
         var trainCount = samples;
         Tensor<float>? validationX = null;
         Tensor<float>? validationY = null;
@@ -275,6 +290,7 @@ public sealed partial class Sequential
         {
             validationCount = CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
             (validationX, validationY) = (data.X, data.Y);
+            validationWeighting = default;
         }
 
         // Check every target against the loss before any weight changes.
@@ -328,7 +344,8 @@ public sealed partial class Sequential
                 var plan = PlanFor(x, y, count);
                 Batching.GatherRows(x, order.AsSpan(start, count), plan.Input.AsFlatSpan());
                 Batching.GatherRows(y, order.AsSpan(start, count), plan.Target!.AsFlatSpan());
-                var batchLoss = TrainStep(plan, optimizer, loss, epoch, batch, onNonFiniteLoss, ref stopped);
+                var weights = RowWeights(plan, weighting, order.AsSpan(start, count), 0, loss);
+                var batchLoss = TrainStep(plan, optimizer, loss, epoch, batch, onNonFiniteLoss, ref stopped, weights);
                 if (stopped)
                 {
                     StopTraining = true;
@@ -359,7 +376,7 @@ public sealed partial class Sequential
             logs = new Dictionary<string, float>(_batchLogs);
             if (validationX is not null)
             {
-                var results = EvaluateRange(validationX, validationY!, validationStart, validationCount, batchSize, loss);
+                var results = EvaluateRange(validationX, validationY!, validationStart, validationCount, batchSize, loss, validationWeighting);
                 foreach (var (key, value) in results)
                 {
                     logs["val_" + key] = value;
@@ -388,15 +405,18 @@ public sealed partial class Sequential
     /// </summary>
     /// <param name="x">Inputs of the batch, [batch, ...].</param>
     /// <param name="y">Targets of the batch, [batch, ...].</param>
+    /// <param name="sampleWeight">Weights of the loss, [batch] or [batch, time], as in <see cref="Fit"/>; null for none.</param>
+    /// <param name="classWeight">Weights by class index, as in <see cref="Fit"/>; null for none.</param>
     /// <returns>The batch's loss (before the update).</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The batch does not suit the model.</exception>
     /// <exception cref="TrainingDivergedException">The loss is NaN or infinite; no weight changed.</exception>
-    public float TrainOnBatch(Tensor<float> x, Tensor<float> y)
+    public float TrainOnBatch(Tensor<float> x, Tensor<float> y, Tensor<float>? sampleWeight = null, IReadOnlyDictionary<int, float>? classWeight = null)
     {
         var (optimizer, loss) = RequireCompiled(nameof(TrainOnBatch));
         var rows = CheckData(x, y, "x", "y");
         var plan = PlanFor(x, y, rows);
+        var weighting = CheckWeighting(plan.OutputShape.AsSpan(1), rows, sampleWeight, classWeight, loss);
         x.AsFlatSpan().CopyTo(plan.Input.AsFlatSpan());
         y.AsFlatSpan().CopyTo(plan.Target!.AsFlatSpan());
         foreach (var metric in _metrics)
@@ -405,7 +425,7 @@ public sealed partial class Sequential
         }
 
         var stopped = false;
-        return TrainStep(plan, optimizer, loss, 0, 0, NonFiniteLoss.Throw, ref stopped);
+        return TrainStep(plan, optimizer, loss, 0, 0, NonFiniteLoss.Throw, ref stopped, RowWeights(plan, weighting, default, 0, loss));
     }
 
     /// <summary>Computes the loss and metrics on (x, y) without training.</summary>
@@ -413,17 +433,19 @@ public sealed partial class Sequential
     /// <param name="y">Targets, [samples, ...].</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <param name="verbose">0: silent; 1 or 2: print the results.</param>
+    /// <param name="sampleWeight">Weights of the loss, [samples] or [samples, time], as in <see cref="Fit"/>; null for none. Metrics are not weighted.</param>
     /// <returns><c>loss</c> and each metric by name.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The data does not suit the model.</exception>
-    public IReadOnlyDictionary<string, float> Evaluate(Tensor<float> x, Tensor<float> y, int batchSize = 32, int verbose = 0)
+    public IReadOnlyDictionary<string, float> Evaluate(Tensor<float> x, Tensor<float> y, int batchSize = 32, int verbose = 0, Tensor<float>? sampleWeight = null)
     {
         var (_, loss) = RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CheckVerbose(verbose);
         var samples = CheckData(x, y, "x", "y");
+        var weighting = CheckWeighting(OutputShapeAfter(_layers.Count, x.Shape()[1..]), samples, sampleWeight, null, loss);
         ValidateTargets(x, y, 0, samples, batchSize, loss);
-        var results = EvaluateRange(x, y, 0, samples, batchSize, loss);
+        var results = EvaluateRange(x, y, 0, samples, batchSize, loss, weighting);
         if (verbose > 0)
         {
             (Output ?? Console.Out).WriteLine(string.Join(" - ", results.Select(r => $"{r.Key}: {ProgressDisplay.FormatValue(r.Value)}")));
@@ -607,12 +629,10 @@ public sealed partial class Sequential
             : throw new InvalidOperationException($"Model '{Name}' must be compiled before {operation}: call Compile(optimizer, loss) first.");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float TrainStep(ExecutionPlan plan, Optimizer optimizer, Loss loss, int epoch, int batch, NonFiniteLoss onNonFiniteLoss, ref bool stopped)
+    private float TrainStep(ExecutionPlan plan, Optimizer optimizer, Loss loss, int epoch, int batch, NonFiniteLoss onNonFiniteLoss, ref bool stopped, ReadOnlySpan<float> weights)
     {
         plan.Forward(_layers, training: true);
-        var value = plan.OutputMasked
-            ? loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputGradient)
-            : loss.Compute(plan.Output, plan.Target!, plan.OutputGradient);
+        var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked, plan.OutputGradient, weights);
         if (!float.IsFinite(value))
         {
             switch (onNonFiniteLoss)
@@ -654,7 +674,7 @@ public sealed partial class Sequential
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Dictionary<string, float> EvaluateRange(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss)
+    private Dictionary<string, float> EvaluateRange(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss, SampleWeighting weighting)
     {
         foreach (var metric in _metrics)
         {
@@ -669,7 +689,7 @@ public sealed partial class Sequential
             CopyRows(x, start + offset, n, plan.Input);
             CopyRows(y, start + offset, n, plan.Target!);
             plan.Forward(_layers, training: false);
-            var value = plan.OutputMasked ? loss.Compute(plan.Output, plan.Target!, plan.OutputMask) : loss.Compute(plan.Output, plan.Target!);
+            var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked, null, RowWeights(plan, weighting, default, start + offset, loss));
             sum += (double)value * n;
             UpdateMetrics(plan);
         }

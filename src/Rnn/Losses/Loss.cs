@@ -23,7 +23,9 @@ namespace Rnn.Losses;
 /// <c>L = (1/n) Σ_s ℓ_s</c>. For <see cref="Losses.MeanSquaredError"/>, <see cref="Losses.MeanAbsoluteError"/>,
 /// <see cref="Losses.Huber"/> and <see cref="Losses.BinaryCrossEntropy"/>, <c>ℓ_s</c> is a mean over the k values
 /// of the last axis; for the categorical cross-entropies it is a sum over the k classes. Without a mask every
-/// sample-step counts (<c>n = batch·time</c>), so the first four are the mean over all elements.
+/// sample-step counts (<c>n = batch·time</c>), so the first four are the mean over all elements. With sample or
+/// class weights (<see cref="Sequential.Fit"/>), <c>L = (1/n) Σ_s w_s ℓ_s</c>, with n still the number of counted
+/// sample-steps, as Keras's <c>sum_over_batch_size</c> reduction.
 /// </para>
 /// <para>
 /// Losses are immutable and stateless: one instance may serve several models and threads.
@@ -202,12 +204,26 @@ public abstract class Loss
     /// <exception cref="ArgumentException">A target in a counted row is invalid for the loss.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal float Compute(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, int rows, int classes, ReadOnlySpan<byte> mask)
+        => Compute(prediction, target, gradient, rows, classes, mask, default);
+
+    /// <summary>The loss on flat buffers with a weight per row: <c>(1/n) Σ_s w_s ℓ_s</c> over the counted rows.</summary>
+    /// <param name="prediction">[rows, classes].</param>
+    /// <param name="target">[rows, classes], or [rows] class indices.</param>
+    /// <param name="gradient">[rows, classes] overwritten with dL/dprediction, or empty.</param>
+    /// <param name="rows">Number of sample-steps.</param>
+    /// <param name="classes">Size of the last axis.</param>
+    /// <param name="mask">[rows] nonzero where a row counts, or empty when all count.</param>
+    /// <param name="weights">[rows] finite, non-negative weights, or empty for all 1 (the same bits as no weights).</param>
+    /// <returns>The weighted mean over the counted rows; 0 when none counts.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal float Compute(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, int rows, int classes, ReadOnlySpan<byte> mask, ReadOnlySpan<float> weights)
     {
         var targetWidth = TargetsAreClassIndices ? 1 : classes;
         Debug.Assert(rows > 0 && classes > 0);
         Debug.Assert(prediction.Length == rows * classes && target.Length == rows * targetWidth);
         Debug.Assert(gradient.IsEmpty || gradient.Length == rows * classes);
         Debug.Assert(mask.IsEmpty || mask.Length == rows);
+        Debug.Assert(weights.IsEmpty || weights.Length == rows);
 
         var count = mask.IsEmpty ? rows : rows - mask.Count((byte)0);
         if (count == 0)
@@ -227,7 +243,15 @@ public abstract class Loss
                 continue;
             }
 
-            total += RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale, r * targetWidth);
+            if (weights.IsEmpty)
+            {
+                total += RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale, r * targetWidth);
+            }
+            else
+            {
+                var weight = weights[r];
+                total += weight * RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale * weight, r * targetWidth);
+            }
         }
 
         return (float)(total / count);
@@ -301,7 +325,11 @@ public abstract class Loss
             : throw new ArgumentException($"Loss '{name}' expects setting '{key}' to be 'true' or 'false' but received '{text}'.", nameof(config));
     }
 
-    private float Compute(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask, bool hasMask, Tensor<float>? gradient)
+    /// <summary>
+    /// The public overloads' work, with optional weights per sample-step (<see cref="Sequential"/> passes them; they are
+    /// checked there): shapes are checked, a [batch] mask is spread over the steps.
+    /// </summary>
+    internal float Compute(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask, bool hasMask, Tensor<float>? gradient, ReadOnlySpan<float> weights = default)
     {
         ArgumentNullException.ThrowIfNull(prediction);
         ArgumentNullException.ThrowIfNull(target);
@@ -317,7 +345,7 @@ public abstract class Loss
         try
         {
             var rowMask = hasMask ? shape.RowMask(Owner, mask, ref rented) : default;
-            return Compute(prediction.AsFlatSpan(), target.AsFlatSpan(), gradientSpan, shape.Rows, shape.Classes, rowMask);
+            return Compute(prediction.AsFlatSpan(), target.AsFlatSpan(), gradientSpan, shape.Rows, shape.Classes, rowMask, weights);
         }
         finally
         {

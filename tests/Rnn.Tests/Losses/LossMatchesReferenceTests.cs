@@ -13,17 +13,20 @@ public class LossMatchesReferenceTests
     private const double LossTolerance = 1e-5;       // relative: float32 logs and exps against float64
     private const double GradientTolerance = 1e-5;   // relative to the largest gradient element
 
-    public static TheoryData<string, int, int, int, bool> Shapes()
+    public static TheoryData<string, int, int, int, bool, bool> Shapes()
     {
-        var data = new TheoryData<string, int, int, int, bool>();
+        var data = new TheoryData<string, int, int, int, bool, bool>();
         foreach (var id in LossCases.All)
         {
             foreach (var classes in new[] { 1, 3, 17 })
             {
                 foreach (var masked in new[] { false, true })
                 {
-                    data.Add(id, 7, 0, classes, masked);    // [batch, k]
-                    data.Add(id, 3, 5, classes, masked);    // [batch, time, k]
+                    foreach (var weighted in new[] { false, true })
+                    {
+                        data.Add(id, 7, 0, classes, masked, weighted);    // [batch, k]
+                        data.Add(id, 3, 5, classes, masked, weighted);    // [batch, time, k]
+                    }
                 }
             }
         }
@@ -33,43 +36,50 @@ public class LossMatchesReferenceTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Compute_MatchesReference_LossAndGradient(string id, int batch, int time, int classes, bool masked)
+    public void Compute_MatchesReference_LossAndGradient(string id, int batch, int time, int classes, bool masked, bool weighted)
     {
-        var random = new Random(HashCode.Combine(id.Length, id[^1], batch, time, classes, masked));
+        var random = new Random(HashCode.Combine(id.Length, id[^1], batch, time, classes, masked, weighted));
         var rows = batch * Math.Max(time, 1);
         var (prediction, target) = LossCases.Data(id, random, rows, classes);
         var mask = masked ? LossCases.Mask(random, rows) : null;
+
+        // Sample-step weights as Sequential passes them: some zero, some above 1.
+        var weights = weighted ? Enumerable.Range(0, rows).Select(r => r % 4 == 1 ? 0f : (float)(0.25 + (2 * random.NextDouble()))).ToArray() : null;
         var loss = LossCases.Create(id);
         var reference = LossCases.Reference(id);
 
         var gradient = TestUtil.ToTensor(Enumerable.Repeat(float.NaN, rows * classes).ToArray(), LossCases.PredictionShape(batch, time, classes));
         var predictionTensor = TestUtil.ToTensor(prediction, LossCases.PredictionShape(batch, time, classes));
         var targetTensor = TestUtil.ToTensor(target, LossCases.TargetShape(id, batch, time, classes));
-        var actual = mask is null
-            ? loss.Compute(predictionTensor, targetTensor, gradient)
-            : loss.Compute(predictionTensor, targetTensor, mask, gradient);
+        var actual = weights is not null
+            ? loss.Compute(predictionTensor, targetTensor, mask, mask is not null, gradient, weights)
+            : mask is null
+                ? loss.Compute(predictionTensor, targetTensor, gradient)
+                : loss.Compute(predictionTensor, targetTensor, mask, gradient);
 
         var p = TestUtil.ToDoubles(prediction);
         var y = TestUtil.ToDoubles(target);
         var flags = mask?.Select(m => m != 0).ToArray();
-        var expected = reference.Loss(p, y, rows, classes, flags);
+        var w = weights is null ? null : TestUtil.ToDoubles(weights);
+        var expected = reference.Loss(p, y, rows, classes, flags, w);
         AssertRelative(expected, actual, LossTolerance, $"{id} loss");
-        AssertGradient(reference.Gradient(p, y, rows, classes, flags), TestUtil.Span(gradient), GradientTolerance, $"{id} gradient");
+        AssertGradient(reference.Gradient(p, y, rows, classes, flags, w), TestUtil.Span(gradient), GradientTolerance, $"{id} gradient");
     }
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Compute_WithoutGradient_ReturnsTheSameLoss(string id, int batch, int time, int classes, bool masked)
+    public void Compute_WithoutGradient_ReturnsTheSameLoss(string id, int batch, int time, int classes, bool masked, bool weighted)
     {
         var random = new Random(batch + time + classes);
         var rows = batch * Math.Max(time, 1);
         var (prediction, target) = LossCases.Data(id, random, rows, classes);
         var mask = masked ? LossCases.Mask(random, rows) : [];
+        var weights = weighted ? Enumerable.Range(0, rows).Select(r => (float)(r % 3)).ToArray() : [];
         var loss = LossCases.Create(id);
         var gradient = new float[rows * classes];
 
-        var withGradient = loss.Compute(prediction, target, gradient, rows, classes, mask);
-        var without = loss.Compute(prediction, target, default, rows, classes, mask);
+        var withGradient = loss.Compute(prediction, target, gradient, rows, classes, mask, weights);
+        var without = loss.Compute(prediction, target, default, rows, classes, mask, weights);
 
         Assert.Equal(withGradient, without, 6);
     }

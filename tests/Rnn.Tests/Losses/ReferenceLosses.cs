@@ -6,7 +6,8 @@ namespace Rnn.Tests.Losses;
 /// Their gradients are checked by central finite differences in <see cref="LossMatchesReferenceTests"/>.
 /// </summary>
 /// <remarks>
-/// Reduction as Keras: the mean of the row losses over the counted rows. Clip bounds are Keras's float32
+/// Reduction as Keras: the mean of the row losses over the counted rows, each times its weight when there are weights
+/// (<c>sum_over_batch_size</c>: the count is still of the counted rows). Clip bounds are Keras's float32
 /// constants (ε = 1e-7f and 1 - ε rounded to float32), so clipping matches exactly.
 /// </remarks>
 public abstract class ReferenceLoss
@@ -18,7 +19,7 @@ public abstract class ReferenceLoss
     /// <summary>Whether targets are one class index per row.</summary>
     public virtual bool Sparse => false;
 
-    public double Loss(double[] prediction, double[] target, int rows, int classes, bool[]? mask)
+    public double Loss(double[] prediction, double[] target, int rows, int classes, bool[]? mask, double[]? weights = null)
     {
         var sum = 0.0;
         var count = 0;
@@ -26,7 +27,7 @@ public abstract class ReferenceLoss
         {
             if (mask is null || mask[r])
             {
-                sum += RowLoss(Row(prediction, r, classes), Row(target, r, Sparse ? 1 : classes));
+                sum += (weights?[r] ?? 1.0) * RowLoss(Row(prediction, r, classes), Row(target, r, Sparse ? 1 : classes));
                 count++;
             }
         }
@@ -34,7 +35,7 @@ public abstract class ReferenceLoss
         return count == 0 ? 0 : sum / count;
     }
 
-    public double[] Gradient(double[] prediction, double[] target, int rows, int classes, bool[]? mask)
+    public double[] Gradient(double[] prediction, double[] target, int rows, int classes, bool[]? mask, double[]? weights = null)
     {
         var gradient = new double[prediction.Length];
         var count = mask is null ? rows : mask.Count(m => m);
@@ -45,7 +46,7 @@ public abstract class ReferenceLoss
                 var g = RowGradient(Row(prediction, r, classes), Row(target, r, Sparse ? 1 : classes));
                 for (var i = 0; i < classes; i++)
                 {
-                    gradient[(r * classes) + i] = g[i] / count;
+                    gradient[(r * classes) + i] = (weights?[r] ?? 1.0) * g[i] / count;
                 }
             }
         }
