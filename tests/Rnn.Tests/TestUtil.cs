@@ -7,6 +7,28 @@ namespace Rnn.Tests;
 /// <summary>Shared helpers: random data, conversions, and closeness assertions that report the worst element.</summary>
 public static class TestUtil
 {
+    /// <summary>Σ a·b in float64.</summary>
+    public static double Dot(double[] a, double[] b) => a.Zip(b, (p, q) => p * q).Sum();
+
+    /// <summary>Central differences (step 1e-6) of <paramref name="f"/> with respect to every element of <paramref name="values"/>, which it changes and restores.</summary>
+    public static double[] NumericGradient(double[] values, Func<double> f)
+    {
+        const double Step = 1e-6;
+        var gradient = new double[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var saved = values[i];
+            values[i] = saved + Step;
+            var plus = f();
+            values[i] = saved - Step;
+            var minus = f();
+            values[i] = saved;
+            gradient[i] = (plus - minus) / (2 * Step);
+        }
+
+        return gradient;
+    }
+
     public static double[] RandomArray(Random random, int length, double scale = 1.0)
     {
         var values = new double[length];

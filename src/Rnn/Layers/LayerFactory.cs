@@ -39,8 +39,11 @@ internal static class LayerFactory
                     initialization: read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name),
                 nameof(Masking) => new Masking(read.Float("mask_value", 0f), name: name),
                 nameof(ActivationLayer) => new ActivationLayer(ActivationFunctions.Parse(read.String("activation", "linear")), name),
+                nameof(RepeatVector) => new RepeatVector(read.Int("n"), name),
+                nameof(GlobalAveragePooling1D) => new GlobalAveragePooling1D(name),
+                nameof(GlobalMaxPooling1D) => new GlobalMaxPooling1D(name),
                 _ => throw new InvalidDataException(
-                    $"Layer '{name}' in the model file has type '{type}', which this version does not know; known types: Lstm, Gru, SimpleRnn, Dense, Dropout, Embedding, Masking, ActivationLayer."),
+                    $"Layer '{name}' in the model file has type '{type}', which this version does not know; known types: Lstm, Gru, SimpleRnn, Dense, Dropout, Embedding, Masking, ActivationLayer, RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D."),
             };
             read.EnsureAllRead();
             return layer;

@@ -9,8 +9,6 @@ namespace Rnn.Tests.Layers;
 /// </summary>
 public class LayerGradientTests
 {
-    private const double Step = 1e-6;
-
     public static TheoryData<Activation, bool> DenseCases()
     {
         var data = new TheoryData<Activation, bool>();
@@ -62,25 +60,7 @@ public class LayerGradientTests
         return y;
     }
 
-    private static double Dot(double[] a, double[] b) => a.Zip(b, (p, q) => p * q).Sum();
 
-    /// <summary>Central differences of f with respect to every element of <paramref name="values"/>.</summary>
-    private static double[] NumericGradient(double[] values, Func<double> f)
-    {
-        var gradient = new double[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            var saved = values[i];
-            values[i] = saved + Step;
-            var plus = f();
-            values[i] = saved - Step;
-            var minus = f();
-            values[i] = saved;
-            gradient[i] = (plus - minus) / (2 * Step);
-        }
-
-        return gradient;
-    }
 
     [Theory]
     [MemberData(nameof(DenseCases))]
@@ -122,10 +102,10 @@ public class LayerGradientTests
 
         var dy = TestUtil.RandomArray(random, rows * Units);
         var dx = dense.Backward(TestUtil.ToTensor(dy, TestUtil.Shape(output)));
-        double Loss() => Dot(Reference(), dy);
-        TestUtil.AssertClose(NumericGradient(x, Loss), TestUtil.Span(dx), 1e-5, "dx");
-        TestUtil.AssertClose(NumericGradient(w, Loss), dense.Parameters[0].Grad, 1e-5, "dW");
-        TestUtil.AssertClose(NumericGradient(b, Loss), dense.Parameters[1].Grad, 1e-5, "db");
+        double Loss() => TestUtil.Dot(Reference(), dy);
+        TestUtil.AssertClose(TestUtil.NumericGradient(x, Loss), TestUtil.Span(dx), 1e-5, "dx");
+        TestUtil.AssertClose(TestUtil.NumericGradient(w, Loss), dense.Parameters[0].Grad, 1e-5, "dW");
+        TestUtil.AssertClose(TestUtil.NumericGradient(b, Loss), dense.Parameters[1].Grad, 1e-5, "db");
     }
 
     [Theory]
@@ -142,7 +122,7 @@ public class LayerGradientTests
         TestUtil.AssertClose(ActivateReference(activation, x, 7), TestUtil.Span(y), 1e-6, "output");
         var dy = TestUtil.RandomArray(random, x.Length);
         var dx = layer.Backward(TestUtil.ToTensor(dy, 2, 3, 7));
-        TestUtil.AssertClose(NumericGradient(x, () => Dot(ActivateReference(activation, x, 7), dy)), TestUtil.Span(dx), 1e-5, "dx");
+        TestUtil.AssertClose(TestUtil.NumericGradient(x, () => TestUtil.Dot(ActivateReference(activation, x, 7), dy)), TestUtil.Span(dx), 1e-5, "dx");
     }
 
     [Fact]
@@ -157,7 +137,7 @@ public class LayerGradientTests
         TestUtil.AssertClose(Reference(), TestUtil.Span(output), 0, "lookup");
         var dy = TestUtil.RandomArray(new Random(2), ids.Length * Dim);
         var dx = embedding.Backward(TestUtil.ToTensor(dy, 2, 4, Dim));
-        TestUtil.AssertClose(NumericGradient(w, () => Dot(Reference(), dy)), embedding.Parameters[0].Grad, 1e-6, "dW");
+        TestUtil.AssertClose(TestUtil.NumericGradient(w, () => TestUtil.Dot(Reference(), dy)), embedding.Parameters[0].Grad, 1e-6, "dW");
         Assert.All(TestUtil.Span(dx).ToArray(), v => Assert.Equal(0f, v));
     }
 

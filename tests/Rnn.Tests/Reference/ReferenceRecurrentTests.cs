@@ -88,20 +88,5 @@ public class ReferenceRecurrentTests
     }
 
     private static void CheckNumerically(double[] values, double[] analytic, Func<double> loss, string what)
-    {
-        const double Step = 1e-6;
-        var numeric = new double[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            var saved = values[i];
-            values[i] = saved + Step;
-            var plus = loss();
-            values[i] = saved - Step;
-            var minus = loss();
-            values[i] = saved;
-            numeric[i] = (plus - minus) / (2 * Step);
-        }
-
-        TestUtil.AssertClose(numeric, analytic, 1e-7, 1e-6, what);
-    }
+        => TestUtil.AssertClose(TestUtil.NumericGradient(values, loss), analytic, 1e-7, 1e-6, what);
 }

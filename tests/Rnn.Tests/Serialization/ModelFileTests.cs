@@ -129,6 +129,27 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void Load_PoolingAndRepeatVectorModels_PredictIdentically()
+    {
+        var pooled = new Sequential([new Embedding(12, 4, maskZero: true), new Gru(6, returnSequences: true, bidirectional: true), new GlobalMaxPooling1D(), new Dense(3)], seed: 3);
+        var averaged = new Sequential([new Lstm(5, returnSequences: true, inputShape: (null, 2)), new GlobalAveragePooling1D(name: "mean"), new RepeatVector(3), new SimpleRnn(4, returnSequences: true), new Dense(1)], seed: 4);
+        var ids = TestUtil.ToTensor(new float[] { 3, 4, 0, 0, 11, 1, 2, 0 }, 2, 4);
+        var x = Random(5, 3, 6, 2);
+        foreach (var (model, input, name) in new[] { (pooled, ids, "pooled.safetensors"), (averaged, x, "averaged.safetensors") })
+        {
+            var expected = TestUtil.Span(model.Predict(input)).ToArray();
+            var path = PathOf(name);
+            model.Save(path);
+            var loaded = Sequential.Load(path);
+            Assert.Equal(model.Layers.Select(l => (l.GetType(), l.Name)), loaded.Layers.Select(l => (l.GetType(), l.Name)));
+            Assert.Equal(expected, TestUtil.Span(loaded.Predict(input)).ToArray());
+            Assert.Equal(model.Summary(), loaded.Summary());
+        }
+
+        Assert.Equal(3, Sequential.Load(PathOf("averaged.safetensors")).Layers.OfType<RepeatVector>().Single().Repeats);
+    }
+
+    [Fact]
     public void Load_EmbeddingModel_PredictsIdentically()
     {
         var model = new Sequential([new Embedding(12, 4, maskZero: true), new Gru(6, bidirectional: true), new Dense(3, Activation.Softmax)], seed: 2);

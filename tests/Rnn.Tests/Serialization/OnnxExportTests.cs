@@ -329,6 +329,68 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         AssertMatchesPredict(model, path, ids, 5, 7);
     }
 
+    [Fact]
+    public void RepeatVector_EncoderDecoder_Export_MatchesPredict()
+    {
+        var model = new Sequential(
+            [new Lstm(7, inputShape: (null, 3)), new RepeatVector(4), new Gru(5, returnSequences: true, bidirectional: true), new Dense(2)],
+            seed: 3);
+        model.Build(-1, 3);
+        OnnxTestUtil.Randomize(model, 5);
+        var path = Export(model);
+        AssertMatchesPredict(model, path, OnnxTestUtil.RandomInput(6, 3 * 6 * 3), 3, 6, 3);
+        AssertMatchesPredict(model, path, OnnxTestUtil.RandomInput(7, 1 * 2 * 3), 1, 2, 3);
+    }
+
+    public static TheoryData<bool, Padding?, bool> PoolingMatrix()
+    {
+        var data = new TheoryData<bool, Padding?, bool>();
+        foreach (var max in new[] { false, true })
+        {
+            data.Add(max, null, false);
+            foreach (var padding in new[] { Padding.Post, Padding.Pre })
+            {
+                data.Add(max, padding, false);
+                data.Add(max, padding, true);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>Pooling over time with no mask, and over the real steps of padded token sequences (either side, after a go-backwards layer too).</summary>
+    [Theory]
+    [MemberData(nameof(PoolingMatrix))]
+    public void GlobalPooling_Export_MatchesPredict(bool max, Padding? padding, bool goBackwards)
+    {
+        Layer pooling = max ? new GlobalMaxPooling1D() : new GlobalAveragePooling1D();
+        if (padding is not { } side)
+        {
+            var plain = new Sequential([new Lstm(6, returnSequences: true, inputShape: (null, 3)), pooling, new Dense(2)], seed: 1);
+            plain.Build(-1, 3);
+            OnnxTestUtil.Randomize(plain, 8);
+            AssertMatchesPredict(plain, Export(plain), OnnxTestUtil.RandomInput(9, 4 * 5 * 3), 4, 5, 3);
+            return;
+        }
+
+        var model = new Sequential(
+            [new Embedding(30, 5, maskZero: true), new Gru(6, returnSequences: true, goBackwards: goBackwards, bidirectional: true), new Dense(4, Activation.Tanh), pooling, new Dense(2)],
+            seed: 2);
+        model.Build(-1);
+        OnnxTestUtil.Randomize(model, 10);
+        var path = Export(model, options: new OnnxExportOptions { Padding = side });
+        AssertMatchesPredict(model, path, PaddedIds(new Random(11), [6, 1, 3, 0, 5], 6, 30, side), 5, 6);
+    }
+
+    [Fact]
+    public void MaskedPooling_Export_WithoutPadding_ThrowsNamingTheLayer()
+    {
+        var model = new Sequential([new Embedding(10, 3, maskZero: true), new GlobalAveragePooling1D(), new Dense(1)], seed: 1);
+        model.Build(-1);
+        var error = Assert.Throws<NotSupportedException>(() => Export(model));
+        Assert.Contains("Layer 'global_average_pooling1d' reads the mask of 'embedding', which ONNX can only rebuild from per-sequence lengths", error.Message, StringComparison.Ordinal);
+    }
+
     private static float[] PaddedIds(Random random, int[] lengths, int time, int vocabulary, Padding padding)
     {
         var ids = new float[lengths.Length * time];

@@ -27,12 +27,15 @@ namespace Rnn.Serialization;
 /// <c>MatMul</c> + <c>Add</c> on [batch, time, features]; <see cref="Layers.Embedding"/> <c>Cast</c> to int64
 /// + <c>Gather</c>; <see cref="Layers.Masking"/> <c>Where</c>; activations <c>Relu</c>, <c>Sigmoid</c>,
 /// <c>Tanh</c>, <c>Softmax</c> (last axis), <c>Elu</c>, <c>Softplus</c> and <c>Mul</c>(x, <c>Sigmoid</c>(x)) for
-/// silu. <see cref="Layers.Dropout"/> is the identity at inference and adds nothing.
+/// silu; <see cref="Layers.RepeatVector"/> <c>Unsqueeze</c> + <c>Expand</c>; <see cref="Layers.GlobalAveragePooling1D"/> and
+/// <see cref="Layers.GlobalMaxPooling1D"/> <c>ReduceMean</c> and <c>ReduceMax</c> over time (with a mask, over the real
+/// steps, rebuilt from the lengths). <see cref="Layers.Dropout"/> is the identity at inference and adds nothing.
 /// </para>
 /// <para>
 /// A mask (from <see cref="Layers.Masking"/> or <see cref="Layers.Embedding"/> with <c>maskZero</c>) that
 /// reaches a recurrent layer becomes per-sequence lengths (<c>sequence_lens</c>), exact for batches padded
-/// at one end, which <see cref="OnnxExportOptions.Padding"/> must name.
+/// at one end, which <see cref="OnnxExportOptions.Padding"/> must name; a pooling layer rebuilds the real steps from the
+/// same lengths.
 /// </para>
 /// <para>
 /// The whole graph is built and checked in memory before anything is written: a model that cannot be

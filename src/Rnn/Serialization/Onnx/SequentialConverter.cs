@@ -64,11 +64,19 @@ internal static class SequentialConverter
                 case ActivationLayer activation:
                     value = Activate(builder, activation.Activation, layer.Name, value);
                     break;
+                case RepeatVector repeat:
+                    // [batch, features] → [batch, 1, features] → [batch, n, features] by broadcasting.
+                    value = builder.Node("Expand", layer.Name, [builder.Node("Unsqueeze", layer.Name, [value, builder.Int64s(1)]), builder.Int64s(1, repeat.Repeats, 1)]);
+                    hasTime = false;
+                    break;
+                case GlobalPooling1D pooling:
+                    value = Pool(builder, pooling, value, mask, padding);
+                    hasTime = false;
+                    break;
                 case Recurrent recurrent:
                     if (mask is not null && padding is null)
                     {
-                        throw new NotSupportedException(
-                            $"Layer '{layer.Name}' reads the mask of '{mask.Producer}', which ONNX's recurrent operators can only honour as per-sequence lengths, so the exporter must know where the padding lies: set OnnxExportOptions.Padding to Padding.Post (padding after each sequence) or Padding.Pre (before it), as the batches are padded.");
+                        throw PaddingUnknown(layer, mask, "ONNX's recurrent operators can only honour as per-sequence lengths");
                     }
 
                     value = RecurrentConverter.Convert(builder, recurrent, value, mask, padding);
@@ -108,6 +116,49 @@ internal static class SequentialConverter
             [new ValueInfoProto(options.OutputName, OnnxDataType.Float, outputDims)]);
         var version = typeof(Sequential).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
         return new ModelProto(OnnxExporter.IrVersion, OnnxExporter.OpsetVersion, "Rnn", version.Split('+')[0], options.Description, graph);
+    }
+
+    private static NotSupportedException PaddingUnknown(Layer layer, MaskLengths mask, string why) => new(
+        $"Layer '{layer.Name}' reads the mask of '{mask.Producer}', which {why}, so the exporter must know where the padding lies: set OnnxExportOptions.Padding to Padding.Post (padding after each sequence) or Padding.Pre (before it), as the batches are padded.");
+
+    /// <summary>
+    /// Global pooling over time: <c>ReduceMean</c> or <c>ReduceMax</c> on axis 1. With a mask, the real steps are rebuilt
+    /// from the lengths and the side of the padding (step t is real when t &lt; length, or t ≥ time − length for padding
+    /// before the sequence): the mean is <c>ReduceSum</c>(x · real) / max(count, 1), the maximum <c>ReduceMax</c> of
+    /// <c>Where</c>(real, x, −∞), and a sequence with no real step gives 0, as the layer does.
+    /// </summary>
+    private static string Pool(OnnxGraphBuilder builder, GlobalPooling1D pooling, string x, MaskLengths? mask, Data.Padding? padding)
+    {
+        var prefix = pooling.Name;
+        var average = pooling is GlobalAveragePooling1D;
+        if (mask is null)
+        {
+            return builder.Node(average ? "ReduceMean" : "ReduceMax", prefix, [x], AttributeProto.Ints("axes", 1), AttributeProto.Int("keepdims", 0));
+        }
+
+        if (padding is null)
+        {
+            throw PaddingUnknown(pooling, mask, "ONNX can only rebuild from per-sequence lengths");
+        }
+
+        var time = builder.Node("Gather", prefix, [builder.Node("Shape", prefix, [x]), builder.ScalarInt64($"{prefix}.time_axis", 1)], AttributeProto.Int("axis", 0));
+        var steps = builder.Node("Range", prefix, [builder.ScalarInt64($"{prefix}.first_step", 0), time, builder.ScalarInt64($"{prefix}.step", 1)]);
+        var lengths = builder.Node("Unsqueeze", prefix, [mask.Int64, builder.Int64s(1)]);
+        var real = padding == Data.Padding.Post
+            ? builder.Node("Less", prefix, [steps, lengths])
+            : builder.Node("GreaterOrEqual", prefix, [steps, builder.Node("Sub", prefix, [time, lengths])]);
+        var real3 = builder.Node("Unsqueeze", prefix, [real, builder.Int64s(2)]);
+        var weights = builder.Node("Cast", prefix, [real3], AttributeProto.Int("to", OnnxDataType.Float));
+        var count = builder.Node("ReduceSum", prefix, [weights, builder.Int64s(1)], AttributeProto.Int("keepdims", 0));
+        if (average)
+        {
+            var sum = builder.Node("ReduceSum", prefix, [builder.Node("Mul", prefix, [x, weights]), builder.Int64s(1)], AttributeProto.Int("keepdims", 0));
+            return builder.Node("Div", prefix, [sum, builder.Node("Max", prefix, [count, builder.Scalar($"{prefix}.one", 1f)])]);
+        }
+
+        var masked = builder.Node("Where", prefix, [real3, x, builder.Scalar($"{prefix}.minus_infinity", float.NegativeInfinity)]);
+        var max = builder.Node("ReduceMax", prefix, [masked], AttributeProto.Ints("axes", 1), AttributeProto.Int("keepdims", 0));
+        return builder.Node("Where", prefix, [builder.Node("Greater", prefix, [count, builder.Scalar($"{prefix}.zero", 0f)]), max, builder.Scalar($"{prefix}.empty", 0f)]);
     }
 
     /// <summary>

@@ -1,0 +1,241 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace Rnn.Layers;
+
+/// <summary>
+/// The common base of <see cref="GlobalAveragePooling1D"/> and <see cref="GlobalMaxPooling1D"/>: reduces the time axis of
+/// [batch, time, features] to [batch, features], over the steps a mask (from <see cref="Masking"/> or
+/// <see cref="Embedding"/> with <c>maskZero</c>, passed on by the layers between) marks real. A sample whose steps are all
+/// masked gives zeros. The output carries no mask. No parameters.
+/// </summary>
+public abstract class GlobalPooling1D : Layer
+{
+    private readonly int[] _shape = new int[3];
+    private byte[] _mask = [];
+    private bool _masked;
+    private bool _trained;
+
+    private protected GlobalPooling1D(string? name, string defaultName)
+        : base(name, defaultName, null, 0)
+    {
+    }
+
+    /// <summary>Pools a batch on its own (outside a model), over the steps <paramref name="mask"/> marks true.</summary>
+    /// <param name="input">[batch, time, features].</param>
+    /// <param name="mask">[batch, time], false at padding; null when every step is real.</param>
+    /// <param name="training">Keep what <see cref="Layer.Backward(Tensor{float})"/> needs.</param>
+    /// <returns>[batch, features].</returns>
+    /// <exception cref="ArgumentException">The input is not [batch, time, features], or the mask is not [batch, time].</exception>
+    public Tensor<float> Forward(Tensor<float> input, Tensor<bool>? mask, bool training = false)
+    {
+        PrepareForward(input);
+        ReadOnlySpan<byte> bytes = default;
+        if (mask is not null)
+        {
+            if (mask.Rank != 2 || mask.Lengths[0] != input.Lengths[0] || mask.Lengths[1] != input.Lengths[1] || !mask.IsDense)
+            {
+                throw new ArgumentException(
+                    $"Layer '{Name}' expects a dense mask of shape [{input.Lengths[0]}, {input.Lengths[1]}] ([batch, time] for input shape {input.ShapeString()}) but received {TensorExtensions.ShapeString(mask.Lengths)}.",
+                    nameof(mask));
+            }
+
+            bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref mask.GetPinnableReference(), (int)mask.FlattenedLength));
+        }
+
+        var output = TensorExtensions.Zeros(OutputShapeFor(input));
+        ForwardCore(input, output, bytes, training);
+        return output;
+    }
+
+    internal override Dictionary<string, string> GetConfig() => LayerConfig.Of();
+
+    internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
+    {
+        var (batch, time, features) = ((int)input.Lengths[0], (int)input.Lengths[1], (int)input.Lengths[2]);
+        _masked = !mask.IsEmpty;
+        if (_masked)
+        {
+            Buffers.Grow(ref _mask, batch * time);
+            mask.CopyTo(_mask);
+        }
+
+        Pool(input.AsFlatSpan(), output.AsFlatSpan(), _masked ? _mask.AsSpan(0, batch * time) : default, batch, time, features);
+        (_shape[0], _shape[1], _shape[2], _trained) = (batch, time, features, training);
+    }
+
+    internal override int[] CheckBackward(Tensor<float> outputGradient)
+    {
+        if (!_trained)
+        {
+            throw NoTrainingForward();
+        }
+
+        CheckShape(outputGradient, [_shape[0], _shape[2]], "output gradient", "the output of the last Forward");
+        return [.. _shape];
+    }
+
+    internal override void BackwardCore(Tensor<float> outputGradient, Tensor<float>? inputGradient)
+    {
+        if (inputGradient is not null)
+        {
+            var (batch, time, features) = (_shape[0], _shape[1], _shape[2]);
+            Unpool(outputGradient.AsFlatSpan(), inputGradient.AsFlatSpan(), _masked ? _mask.AsSpan(0, batch * time) : default, batch, time, features);
+        }
+    }
+
+    /// <summary>y [batch, features] from x [batch, time, features] over the real steps (all when the mask is empty).</summary>
+    private protected abstract void Pool(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> mask, int batch, int time, int features);
+
+    /// <summary>dx [batch, time, features] (overwritten) from dy [batch, features], for the last <see cref="Pool"/>.</summary>
+    private protected abstract void Unpool(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<byte> mask, int batch, int time, int features);
+
+    private protected override void ValidateInputShape(ReadOnlySpan<int> inputShape)
+    {
+        if (inputShape.Length != 2 || inputShape[1] < 1)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' expects input of shape [batch, time, features] but was given [batch, {string.Join(", ", inputShape.ToArray())}].");
+        }
+    }
+
+    private protected override void ValidateInput(Tensor<float> input)
+    {
+        if (input.Rank != 3)
+        {
+            throw new ArgumentException($"Layer '{Name}' expects input of shape [batch, time, features] but received {input.ShapeString()}.", nameof(input));
+        }
+    }
+
+    private protected override bool IsVariableDimension(int index) => index == 0;
+
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random)
+    {
+    }
+
+    private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape) => [inputShape[1]];
+}
+
+/// <summary>
+/// The mean over time of [batch, time, features], <c>y[b, f] = Σ_t m[b, t] x[b, t, f] / Σ_t m[b, t]</c> with m the mask
+/// (1 everywhere without one), as Keras's <c>GlobalAveragePooling1D</c>; 0 for a sample with no real step (Keras divides
+/// by zero there). Output [batch, features].
+/// </summary>
+public sealed class GlobalAveragePooling1D : GlobalPooling1D
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="name">The layer's name, <c>global_average_pooling1d</c> by default.</param>
+    public GlobalAveragePooling1D(string? name = null)
+        : base(name, "global_average_pooling1d")
+    {
+    }
+
+    private protected override void Pool(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> mask, int batch, int time, int features)
+    {
+        for (var b = 0; b < batch; b++)
+        {
+            var sum = y.Slice(b * features, features);
+            sum.Clear();
+            var count = 0;
+            for (var t = 0; t < time; t++)
+            {
+                if (mask.IsEmpty || mask[(b * time) + t] != 0)
+                {
+                    TensorPrimitives.Add(sum, x.Slice(((b * time) + t) * features, features), sum);
+                    count++;
+                }
+            }
+
+            if (count > 0)
+            {
+                TensorPrimitives.Divide(sum, count, sum);
+            }
+        }
+    }
+
+    private protected override void Unpool(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<byte> mask, int batch, int time, int features)
+    {
+        for (var b = 0; b < batch; b++)
+        {
+            var count = mask.IsEmpty ? time : mask.Slice(b * time, time).Length - mask.Slice(b * time, time).Count((byte)0);
+            for (var t = 0; t < time; t++)
+            {
+                var row = dx.Slice(((b * time) + t) * features, features);
+                if (mask.IsEmpty || mask[(b * time) + t] != 0)
+                {
+                    TensorPrimitives.Divide(dy.Slice(b * features, features), count, row);
+                }
+                else
+                {
+                    row.Clear();
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The maximum over time of [batch, time, features], <c>y[b, f] = max over real t of x[b, t, f]</c>, as Keras's
+/// <c>GlobalMaxPooling1D</c> but over the real steps only when there is a mask (Keras ignores it, so padding's zeros
+/// compete); 0 for a sample with no real step. The gradient goes to the first step that holds the maximum. Output
+/// [batch, features].
+/// </summary>
+public sealed class GlobalMaxPooling1D : GlobalPooling1D
+{
+    private int[] _argmax = [];
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="name">The layer's name, <c>global_max_pooling1d</c> by default.</param>
+    public GlobalMaxPooling1D(string? name = null)
+        : base(name, "global_max_pooling1d")
+    {
+    }
+
+    private protected override void Pool(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> mask, int batch, int time, int features)
+    {
+        Buffers.Grow(ref _argmax, batch * features);
+        var argmax = _argmax.AsSpan(0, batch * features);
+        argmax.Fill(-1);
+        y.Clear();
+        for (var b = 0; b < batch; b++)
+        {
+            var best = y.Slice(b * features, features);
+            var at = argmax.Slice(b * features, features);
+            for (var t = 0; t < time; t++)
+            {
+                if (!mask.IsEmpty && mask[(b * time) + t] == 0)
+                {
+                    continue;
+                }
+
+                var row = x.Slice(((b * time) + t) * features, features);
+                for (var f = 0; f < features; f++)
+                {
+                    // A NaN wins and stays (as a max over a NaN does elsewhere), so a diverging model is seen.
+                    if (at[f] < 0 || row[f] > best[f] || (float.IsNaN(row[f]) && !float.IsNaN(best[f])))
+                    {
+                        best[f] = row[f];
+                        at[f] = t;
+                    }
+                }
+            }
+        }
+    }
+
+    private protected override void Unpool(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<byte> mask, int batch, int time, int features)
+    {
+        dx.Clear();
+        var argmax = _argmax.AsSpan(0, batch * features);
+        for (var b = 0; b < batch; b++)
+        {
+            for (var f = 0; f < features; f++)
+            {
+                var t = argmax[(b * features) + f];
+                if (t >= 0)
+                {
+                    dx[(((b * time) + t) * features) + f] = dy[(b * features) + f];
+                }
+            }
+        }
+    }
+}
