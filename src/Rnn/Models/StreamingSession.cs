@@ -26,6 +26,12 @@ public sealed class StreamingSession
         _cells = new float[]?[layers.Count];
         for (var i = 0; i < layers.Count; i++)
         {
+            if (layers[i] is GlobalPooling1D or RepeatVector)
+            {
+                throw new NotSupportedException(
+                    $"Layer '{layers[i].Name}' ({layers[i].GetType().Name}) works on the whole sequence at once (it pools over time or repeats a vector along it), so a stream, which sees a chunk of steps at a time, cannot give what Predict gives on the sequence so far; predict on the whole prefix instead.");
+            }
+
             if (layers[i] is Recurrent recurrent)
             {
                 if (recurrent.Bidirectional || recurrent.GoBackwards)

@@ -92,6 +92,17 @@ public class StreamingSessionTests
         var error = Assert.Throws<NotSupportedException>(() => bidirectional.StartStreaming());
         Assert.Contains("Layer 'gru' reads its sequence backwards", error.Message, StringComparison.Ordinal);
 
+        // Layers that see the whole sequence at once: a chunk's result would differ from Predict on the prefix.
+        foreach (var whole in new Layer[] { new GlobalAveragePooling1D(), new GlobalMaxPooling1D() })
+        {
+            var pooled = new Sequential([new Gru(3, returnSequences: true, inputShape: (null, 2)), whole, new Dense(1)]);
+            var pooling = Assert.Throws<NotSupportedException>(() => pooled.StartStreaming());
+            Assert.Contains($"Layer '{whole.Name}' ({whole.GetType().Name}) works on the whole sequence at once", pooling.Message, StringComparison.Ordinal);
+        }
+
+        var encoderDecoder = new Sequential([new Lstm(3, inputShape: (null, 2)), new RepeatVector(2), new Lstm(3, returnSequences: true)]);
+        Assert.Contains("Layer 'repeat_vector' (RepeatVector)", Assert.Throws<NotSupportedException>(() => encoderDecoder.StartStreaming()).Message, StringComparison.Ordinal);
+
         var session = new Sequential(new Lstm(3, inputShape: (null, 2))).StartStreaming(batchSize: 2);
         var wrong = Assert.Throws<ArgumentException>(() => session.Run(RandomSequences(2, 4, 3, 0)));
         Assert.Contains("chunks of shape [2, steps ≥ 1, 2] but received [2, 4, 3]", wrong.Message, StringComparison.Ordinal);
