@@ -158,7 +158,7 @@ public abstract class Layer
     public override string ToString() => $"{GetType().Name} '{Name}'";
 
     /// <summary>The layer's kind as model files name it (for example <c>Lstm</c>).</summary>
-    internal string TypeName => GetType().Name;
+    internal virtual string TypeName => GetType().Name;
 
     /// <summary>The random source of training-time behaviour (dropout), whose state a model file saves; null when the layer has none.</summary>
     internal virtual RandomSource? TrainingRandom => null;

@@ -4,9 +4,18 @@ namespace Rnn.Layers;
 internal static class LayerFactory
 {
     /// <summary>The layer of kind <paramref name="type"/> named <paramref name="name"/> with <paramref name="config"/>.</summary>
+    /// <param name="type">The kind: a built-in layer's class name, or a custom layer's full type name.</param>
+    /// <param name="name">The layer's name.</param>
+    /// <param name="config">Its settings.</param>
+    /// <param name="customLayers">Factories of custom layers by full type name, or null.</param>
     /// <exception cref="InvalidDataException">The type is unknown, or the configuration is not valid or has a setting this version does not know.</exception>
-    public static Layer Create(string type, string name, IReadOnlyDictionary<string, string> config)
+    public static Layer Create(string type, string name, IReadOnlyDictionary<string, string> config, IReadOnlyDictionary<string, CustomLayerFactory>? customLayers = null)
     {
+        if (customLayers is not null && customLayers.TryGetValue(type, out var factory))
+        {
+            return CreateCustom(factory, type, name, config);
+        }
+
         var read = new LayerConfig.Reader(type, name, config);
         try
         {
@@ -43,7 +52,8 @@ internal static class LayerFactory
                 nameof(GlobalAveragePooling1D) => new GlobalAveragePooling1D(name),
                 nameof(GlobalMaxPooling1D) => new GlobalMaxPooling1D(name),
                 _ => throw new InvalidDataException(
-                    $"Layer '{name}' in the model file has type '{type}', which this version does not know; known types: Lstm, Gru, SimpleRnn, Dense, Dropout, Embedding, Masking, ActivationLayer, RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D."),
+                    $"Layer '{name}' in the model file has type '{type}', which this version does not know; known types: Lstm, Gru, SimpleRnn, Dense, Dropout, Embedding, Masking, ActivationLayer, RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D. "
+                    + $"If '{type}' is a custom layer, pass a factory for it: Sequential.Load(path, new Dictionary<string, CustomLayerFactory> {{ [\"{type}\"] = (name, settings) => ... }})."),
             };
             read.EnsureAllRead();
             return layer;
@@ -52,5 +62,30 @@ internal static class LayerFactory
         {
             throw new InvalidDataException($"Layer '{name}' ({type}) in the model file has an invalid configuration: {e.Message}", e);
         }
+    }
+
+    private static CustomLayer CreateCustom(CustomLayerFactory factory, string type, string name, IReadOnlyDictionary<string, string> config)
+    {
+        CustomLayer layer;
+        try
+        {
+            layer = factory(name, config) ?? throw new InvalidDataException($"The factory for custom layer type '{type}' returned null for layer '{name}'.");
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"Layer '{name}' ({type}) in the model file could not be recreated by its factory: {e.Message}", e);
+        }
+
+        if (layer.TypeName != type)
+        {
+            throw new InvalidDataException($"The factory for custom layer type '{type}' made a {layer.TypeName} for layer '{name}'; it must make a {type}.");
+        }
+
+        if (layer.Name != name)
+        {
+            throw new InvalidDataException($"The factory for custom layer type '{type}' named the layer '{layer.Name}' instead of '{name}', the name the file gives it: pass the name to the layer's constructor.");
+        }
+
+        return layer;
     }
 }

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using Rnn.Layers;
+using Rnn.Losses;
+using Rnn.Optimizers;
+
+namespace Rnn.Tests.Layers;
+
+/// <summary>A user's layer, written only against the public API: y = x ⊙ s with one learned scale per feature.</summary>
+public sealed class FeatureScale : CustomLayer
+{
+    private Parameter _scale = null!;
+
+    public FeatureScale(float initial = 1f, bool passesMask = false, string? name = null)
+        : base(name, "feature_scale")
+    {
+        (Initial, PassesMaskOption) = (initial, passesMask);
+    }
+
+    public float Initial { get; }
+
+    public bool PassesMaskOption { get; }
+
+    public Parameter Scale => _scale;
+
+    protected override bool PassesMask => PassesMaskOption;
+
+    protected override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+        => inputShape.Length is 1 or 2 && inputShape[^1] > 0
+            ? inputShape.ToArray()
+            : throw new ArgumentException($"Layer '{Name}' expects [batch, features] or [batch, time, features] but was given [batch, {string.Join(", ", inputShape.ToArray())}].");
+
+    protected override void CreateWeights(ReadOnlySpan<int> inputShape, Random random)
+    {
+        _scale = AddWeight("scale", inputShape[^1]);
+        var values = Values(_scale.Value);
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = Initial + (0.1f * (float)random.NextDouble());
+        }
+    }
+
+    protected override void Forward(Tensor<float> input, Tensor<float> output, bool training)
+    {
+        Span<float> x = Values(input), y = Values(output), s = Values(_scale.Value);
+        for (var i = 0; i < x.Length; i++)
+        {
+            y[i] = x[i] * s[i % s.Length];
+        }
+    }
+
+    protected override void Backward(Tensor<float> input, Tensor<float> output, Tensor<float> outputGradient, Tensor<float>? inputGradient)
+    {
+        Span<float> x = Values(input), dy = Values(outputGradient), s = Values(_scale.Value), ds = Values(_scale.Gradient);
+        var dx = inputGradient is null ? default : Values(inputGradient);
+        for (var i = 0; i < x.Length; i++)
+        {
+            ds[i % s.Length] += dy[i] * x[i];
+            if (!dx.IsEmpty)
+            {
+                dx[i] = dy[i] * s[i % s.Length];
+            }
+        }
+    }
+
+    protected override IReadOnlyDictionary<string, string> GetSettings() => new Dictionary<string, string>
+    {
+        ["initial"] = Initial.ToString("R", CultureInfo.InvariantCulture),
+        ["passes_mask"] = PassesMaskOption ? "true" : "false",
+    };
+
+    public static FeatureScale FromSettings(string name, IReadOnlyDictionary<string, string> settings)
+        => new(float.Parse(settings["initial"], CultureInfo.InvariantCulture), settings["passes_mask"] == "true", name);
+}
+
+public sealed class CustomLayerTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("rnn-custom-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static Dictionary<string, CustomLayerFactory> Factories => new() { [typeof(FeatureScale).FullName!] = FeatureScale.FromSettings };
+
+    private static Tensor<float> Random(int seed, params int[] shape)
+        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
+
+    [Fact]
+    public void Backward_MatchesFiniteDifferences_ForInputAndWeight()
+    {
+        var layer = new FeatureScale(0.5f);
+        var x = TestUtil.RandomArray(new Random(1), 2 * 3 * 4).Select(v => (double)(float)v).ToArray();
+        layer.Forward(TestUtil.ToTensor(x, 2, 3, 4), training: true);
+        var scale = TestUtil.ToDoubles(layer.Scale.Data);
+        double[] Reference() => [.. x.Select((v, i) => v * scale[i % 4])];
+        var dy = TestUtil.RandomArray(new Random(2), x.Length);
+        var dx = layer.Backward(TestUtil.ToTensor(dy, 2, 3, 4));
+        TestUtil.AssertClose(Reference(), TestUtil.Span(layer.Forward(TestUtil.ToTensor(x, 2, 3, 4))), 1e-6, "output");
+        TestUtil.AssertClose(TestUtil.NumericGradient(x, () => TestUtil.Dot(Reference(), dy)), TestUtil.Span(dx), 1e-5, "dx");
+        TestUtil.AssertClose(TestUtil.NumericGradient(scale, () => TestUtil.Dot(Reference(), dy)), layer.Scale.Grad, 1e-5, "dscale");
+    }
+
+    /// <summary>In a model: it trains with the others, saves with its settings and weights, and loads through its factory.</summary>
+    [Fact]
+    public void Model_WithCustomLayer_TrainsSavesAndLoads()
+    {
+        var model = new Sequential([new Lstm(6, returnSequences: true, inputShape: (null, 3)), new FeatureScale(2f), new Gru(4), new Dense(1)], seed: 3);
+        model.Compile(new Adam(0.01f), Loss.MeanSquaredError);
+        var x = Random(4, 16, 5, 3);
+        var y = Random(5, 16, 1);
+        var scale = (FeatureScale)model.Layers[1];
+        var before = scale.Scale.Data.ToArray();
+        var history = model.Fit(x, y, epochs: 5, batchSize: 8, verbose: 0);
+        Assert.NotEqual(before, scale.Scale.Data);
+        Assert.True(history["loss"][^1] < history["loss"][0]);
+        Assert.Contains("feature_scale (FeatureScale)", model.Summary(), StringComparison.Ordinal);
+
+        var path = Path.Combine(_directory, "custom.safetensors");
+        model.Save(path, includeOptimizer: true);
+        var loaded = Sequential.Load(path, Factories);
+        Assert.Equal(2f, ((FeatureScale)loaded.Layers[1]).Initial);
+        Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
+        Assert.Equal(model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0)["loss"], loaded.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0)["loss"]);
+
+        var missing = Assert.Throws<InvalidDataException>(() => Sequential.Load(path));
+        Assert.Contains($"has type '{typeof(FeatureScale).FullName}', which this version does not know", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("pass a factory for it: Sequential.Load(path,", missing.Message, StringComparison.Ordinal);
+
+        var renamed = new Dictionary<string, CustomLayerFactory> { [typeof(FeatureScale).FullName!] = (_, settings) => FeatureScale.FromSettings("other", settings) };
+        Assert.Contains("named the layer 'other' instead of 'feature_scale'", Assert.Throws<InvalidDataException>(() => Sequential.Load(path, renamed)).Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A mask stops at a custom layer unless it says it keeps the steps in place: then padding changes nothing downstream.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Mask_PassesThroughOnlyWhenTheLayerSaysSo(bool passesMask)
+    {
+        var model = new Sequential([new Masking(inputShape: (null, 2)), new FeatureScale(1f, passesMask), new Gru(5), new Dense(1)], seed: 6);
+        var sequence = Random(7, 1, 3, 2);
+        var padded = TestUtil.ToTensor([.. TestUtil.Span(sequence).ToArray(), 0, 0, 0, 0], 1, 5, 2);
+        var alone = TestUtil.Span(model.Predict(sequence))[0];
+        var withPadding = TestUtil.Span(model.Predict(padded))[0];
+        if (passesMask)
+        {
+            Assert.Equal(alone, withPadding, 1e-6f);
+        }
+        else
+        {
+            Assert.NotEqual(alone, withPadding);
+        }
+    }
+
+    [Fact]
+    public void OutputShapeErrors_AndBackwardWithoutTraining_AreReported()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new FeatureScale().ComputeOutputShape(2, 3, 4));
+        Assert.Contains("Layer 'feature_scale' expects [batch, features] or [batch, time, features] but was given [batch, 2, 3, 4]", error.Message, StringComparison.Ordinal);
+
+        var layer = new FeatureScale();
+        layer.Forward(Random(8, 2, 4));
+        Assert.Throws<InvalidOperationException>(() => layer.Backward(Random(9, 2, 4)));
+        Assert.Contains("has no ONNX export", Assert.Throws<NotSupportedException>(() => Rnn.Serialization.OnnxExporter.Export(new Sequential([new Dense(2, inputShape: [3]), new FeatureScale()]), Path.Combine(_directory, "x.onnx"))).Message, StringComparison.Ordinal);
+    }
+}
