@@ -293,6 +293,12 @@ public sealed partial class Sequential
             validationWeighting = default;
         }
 
+        CheckStatefulBatches(trainCount, batchSize, "training samples");
+        if (validationCount > 0)
+        {
+            CheckStatefulBatches(validationCount, batchSize, "validation samples");
+        }
+
         // Check every target against the loss before any weight changes.
         ValidateTargets(x, y, 0, trainCount, batchSize, loss);
         if (validationX is not null)
@@ -415,6 +421,7 @@ public sealed partial class Sequential
     {
         var (optimizer, loss) = RequireCompiled(nameof(TrainOnBatch));
         var rows = CheckData(x, y, "x", "y");
+        CheckStatefulBatches(rows, rows, "samples");
         var plan = PlanFor(x, y, rows);
         var weighting = CheckWeighting(plan.OutputShape.AsSpan(1), rows, sampleWeight, classWeight, loss);
         x.AsFlatSpan().CopyTo(plan.Input.AsFlatSpan());
@@ -444,6 +451,7 @@ public sealed partial class Sequential
         CheckVerbose(verbose);
         var samples = CheckData(x, y, "x", "y");
         var weighting = CheckWeighting(OutputShapeAfter(_layers.Count, x.Shape()[1..]), samples, sampleWeight, null, loss);
+        CheckStatefulBatches(samples, batchSize, "samples");
         ValidateTargets(x, y, 0, samples, batchSize, loss);
         var results = EvaluateRange(x, y, 0, samples, batchSize, loss, weighting);
         if (verbose > 0)
@@ -479,6 +487,7 @@ public sealed partial class Sequential
         ArgumentNullException.ThrowIfNull(output);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var samples = CheckInputs(x, "x");
+        CheckStatefulBatches(samples, batchSize, "samples");
         var destination = output.AsFlatSpan();
         var rowLength = 0;
         for (var start = 0; start < samples; start += batchSize)
@@ -621,6 +630,41 @@ public sealed partial class Sequential
         var from = source.AsFlatSpan();
         var rowSize = from.Length / (int)source.Lengths[0];
         from.Slice(start * rowSize, count * rowSize).CopyTo(destination.AsFlatSpan());
+    }
+
+    /// <summary>Forgets the carried states of every <see cref="Recurrent.Stateful"/> layer (Keras's <c>reset_states</c>): the next batch starts from zeros.</summary>
+    public void ResetStates()
+    {
+        foreach (var layer in _layers.OfType<Recurrent>())
+        {
+            layer.ResetStates();
+        }
+    }
+
+    /// <summary>
+    /// With stateful layers every batch must have the same number of sequences (the states of sequence i carry to
+    /// sequence i of the next batch): <paramref name="samples"/> must split into equal batches of
+    /// min(<paramref name="batchSize"/>, samples), the size of the states carried so far, if any.
+    /// </summary>
+    private void CheckStatefulBatches(int samples, int batchSize, string what)
+    {
+        var batch = Math.Min(batchSize, samples);
+        foreach (var candidate in _layers)
+        {
+            if (candidate is not Recurrent { Stateful: true } layer)
+            {
+                continue;
+            }
+
+            if (samples % batch != 0)
+            {
+                throw new ArgumentException(
+                    $"Model '{Name}' has the stateful layer '{layer.Name}', whose batches must all have the same number of sequences, but {samples} {what} do not split into batches of {batch}; use a batch size that divides the number of samples.",
+                    nameof(batchSize));
+            }
+
+            layer.CheckCarriedBatch(batch);
+        }
     }
 
     private (Optimizer Optimizer, Loss Loss) RequireCompiled(string operation)

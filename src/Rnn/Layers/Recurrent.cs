@@ -25,6 +25,11 @@ namespace Rnn.Layers;
 /// probability and scales the others by 1 / (1 - p), as PyTorch does.
 /// </para>
 /// <para>
+/// A <see cref="Stateful"/> layer (Keras's <c>stateful=True</c>) starts each batch from the final states of the batch before
+/// (sequence i from sequence i), for sequences too long for one batch that arrive in consecutive chunks; gradients stop at
+/// the chunk's start (truncated backpropagation through time). <see cref="ResetStates"/> starts over from zeros.
+/// </para>
+/// <para>
 /// <see cref="RecurrentDropout"/> (Keras's <c>recurrent_dropout</c>, variational dropout of Gal and Ghahramani, 2016)
 /// drops units of the state where it enters the recurrent weights, during training only: each layer and direction draws
 /// one mask m [batch, H] per forward pass, zeros with probability p and 1 / (1 - p) elsewhere, the same at every step,
@@ -62,6 +67,9 @@ public abstract class Recurrent : Layer
     private float[][] _layerOutputs = [];
     private float[][] _dropoutMasks = [];
     private float[][] _recurrentMasks = [];
+    private float[] _carriedHidden = [];
+    private float[] _carriedCell = [];
+    private int _carriedBatch;
     private byte[] _mask = [];
     private float[] _topGradient = [];
     private float[] _gradientA = [];
@@ -75,7 +83,8 @@ public abstract class Recurrent : Layer
 
     private protected Recurrent(
         CellKind kind, int units, bool returnSequences, bool returnState, bool goBackwards, bool bidirectional, BidirectionalMerge mergeMode, int numLayers,
-        float dropout, float recurrentDropout, bool useBias, WeightInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName)
+        float dropout, float recurrentDropout, bool useBias, WeightInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName,
+        bool stateful)
         : base(name, defaultName, DeclaredShape(inputShape, name ?? defaultName), seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
@@ -101,6 +110,13 @@ public abstract class Recurrent : Layer
             throw new ArgumentOutOfRangeException(nameof(mergeMode), mergeMode, $"Layer '{Name}': unknown merge mode; expected one of {string.Join(", ", Enum.GetNames<BidirectionalMerge>())}.");
         }
 
+        if (stateful && bidirectional)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' is stateful and bidirectional, but its reverse direction reads each chunk from its end, so no state can carry over from the chunk before; make it one-directional or not stateful.",
+                nameof(stateful));
+        }
+
         if (mergeMode != BidirectionalMerge.Concat && !bidirectional)
         {
             throw new ArgumentException(
@@ -119,6 +135,7 @@ public abstract class Recurrent : Layer
         NumLayers = numLayers;
         Dropout = dropout;
         RecurrentDropout = recurrentDropout;
+        Stateful = stateful;
         UseBias = useBias;
         Initialization = initialization;
     }
@@ -169,6 +186,13 @@ public abstract class Recurrent : Layer
     /// direction and forward pass, the same at every step (Keras's <c>recurrent_dropout</c>; see the remarks of <see cref="Recurrent"/>).
     /// </summary>
     public float RecurrentDropout { get; }
+
+    /// <summary>
+    /// Whether each batch starts from the final states of the batch before (Keras's <c>stateful</c>), in Forward, Fit,
+    /// Evaluate and Predict alike; initial states given explicitly take precedence and leave the carried ones alone. Every
+    /// batch must then have the same number of sequences until <see cref="ResetStates"/>.
+    /// </summary>
+    public bool Stateful { get; }
 
     /// <summary>Whether the layers have the two bias vectors.</summary>
     public bool UseBias { get; }
@@ -317,6 +341,9 @@ public abstract class Recurrent : Layer
         return new RecurrentGradients(dInput, dh0, dc0);
     }
 
+    /// <summary>Forgets the carried states of a <see cref="Stateful"/> layer: the next batch starts from zeros, with any number of sequences.</summary>
+    public void ResetStates() => _carriedBatch = 0;
+
     /// <summary>The dropout mask (0 or 1 / (1 - p)) applied to layer <paramref name="layer"/>'s output in the last training pass, time-major [T·B, width]; for tests.</summary>
     internal ReadOnlySpan<float> DropoutMask(int layer, int length) => _dropoutMasks[layer].AsSpan(0, length);
 
@@ -363,9 +390,17 @@ public abstract class Recurrent : Layer
         var hidden = Units;
         var directions = Directions;
         var width = hidden * directions;
-        _record = null;
         var rows = time * batch;
         var block = batch * hidden;
+        var carried = Stateful && h0.IsEmpty && c0.IsEmpty;
+        if (carried && _carriedBatch > 0)
+        {
+            CheckCarriedBatch(batch);
+            h0 = _carriedHidden.AsSpan(0, NumLayers * block);
+            c0 = _kind == CellKind.Lstm ? _carriedCell.AsSpan(0, NumLayers * block) : default;
+        }
+
+        _record = null;
         Buffers.Grow(ref _x, rows * features);
         _layoutJob.ToTimeMajor(_inputLayoutTuner, input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
         ReadOnlySpan<byte> timeMask = default;
@@ -468,6 +503,34 @@ public abstract class Recurrent : Layer
             // One record object reused: a training step must not allocate.
             _recordStorage.Set(batch, time, !h0.IsEmpty, !c0.IsEmpty, !mask.IsEmpty, applyDropout);
             _record = _recordStorage;
+        }
+
+        if (carried)
+        {
+            // The scans copied h0 and c0 in; the carried states can now take the final ones.
+            Buffers.Grow(ref _carriedHidden, NumLayers * block);
+            Buffers.Grow(ref _carriedCell, _kind == CellKind.Lstm ? NumLayers * block : 0);
+            for (var index = 0; index < _scans.Length; index++)
+            {
+                _scans[index].FinalHidden.CopyTo(_carriedHidden.AsSpan(index * block, block));
+                if (_kind == CellKind.Lstm)
+                {
+                    _scans[index].FinalCell.CopyTo(_carriedCell.AsSpan(index * block, block));
+                }
+            }
+
+            _carriedBatch = batch;
+        }
+    }
+
+    /// <summary>Throws unless a stateful layer's next batch has as many sequences as the states it carries.</summary>
+    /// <param name="batch">Sequences in the next batch.</param>
+    internal void CheckCarriedBatch(int batch)
+    {
+        if (Stateful && _carriedBatch > 0 && batch != _carriedBatch)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' is stateful: it carries the states of {_carriedBatch} sequences from batch to batch, so the next batch must have {_carriedBatch} sequences, but it has {batch}; call ResetStates() to start over with another batch size.");
         }
     }
 
@@ -719,6 +782,10 @@ public abstract class Recurrent : Layer
             ("use_bias", LayerConfig.Format(UseBias)),
             ("initialization", Initialization.ToString()),
             ("seed", LayerConfig.Format(Seed)));
+        if (Stateful)
+        {
+            config["stateful"] = LayerConfig.Format(Stateful);
+        }
 
         // Written only when used, so that files without it stay readable by versions before it existed.
         if (RecurrentDropout > 0f)

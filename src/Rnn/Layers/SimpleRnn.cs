@@ -43,12 +43,13 @@ public sealed class SimpleRnn : Recurrent
     /// <param name="inputShape">(time, features) of one sample, time null when it varies; builds the layer now.</param>
     /// <param name="seed">Seed for initialization and dropout; null for a random seed.</param>
     /// <param name="name">The layer's name, <c>simple_rnn</c> by default.</param>
+    /// <param name="stateful">Start each batch from the final states of the batch before (Keras's <c>stateful</c>); see <see cref="Recurrent.Stateful"/>.</param>
     public SimpleRnn(
         int units, RnnActivation activation = RnnActivation.Tanh, bool returnSequences = false, bool returnState = false, bool goBackwards = false,
         bool bidirectional = false, BidirectionalMerge mergeMode = BidirectionalMerge.Concat, int numLayers = 1, float dropout = 0f, float recurrentDropout = 0f, bool useBias = true,
         WeightInitialization initialization = WeightInitialization.Keras,
-        (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null)
-        : base(ToKind(activation), units, returnSequences, returnState, goBackwards, bidirectional, mergeMode, numLayers, dropout, recurrentDropout, useBias, initialization, inputShape, seed, name, "simple_rnn")
+        (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null, bool stateful = false)
+        : base(ToKind(activation), units, returnSequences, returnState, goBackwards, bidirectional, mergeMode, numLayers, dropout, recurrentDropout, useBias, initialization, inputShape, seed, name, "simple_rnn", stateful)
     {
         Activation = activation;
     }

@@ -27,7 +27,8 @@ namespace Rnn.Serialization;
 /// <c>MatMul</c> + <c>Add</c> on [batch, time, features]; <see cref="Layers.Embedding"/> <c>Cast</c> to int64
 /// + <c>Gather</c>; <see cref="Layers.Masking"/> <c>Where</c>; activations <c>Relu</c>, <c>Sigmoid</c>,
 /// <c>Tanh</c>, <c>Softmax</c> (last axis), <c>Elu</c>, <c>Softplus</c> and <c>Mul</c>(x, <c>Sigmoid</c>(x)) for
-/// silu; <see cref="Layers.RepeatVector"/> <c>Unsqueeze</c> + <c>Expand</c>; <see cref="Layers.GlobalAveragePooling1D"/> and
+/// silu (a <see cref="Layers.Recurrent.Stateful"/> layer's carried state is not part of the graph: every call starts from
+/// zero states); <see cref="Layers.RepeatVector"/> <c>Unsqueeze</c> + <c>Expand</c>; <see cref="Layers.GlobalAveragePooling1D"/> and
 /// <see cref="Layers.GlobalMaxPooling1D"/> <c>ReduceMean</c> and <c>ReduceMax</c> over time (with a mask, over the real
 /// steps, rebuilt from the lengths). <see cref="Layers.Dropout"/> is the identity at inference and adds nothing.
 /// </para>
