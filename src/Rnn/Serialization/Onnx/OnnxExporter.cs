@@ -23,12 +23,12 @@ namespace Rnn.Serialization;
 /// <c>Transpose</c>s around them, since ONNX Runtime does not run these operators batch-major
 /// (<c>layout = 1</c>); a bidirectional layer whose <see cref="Layers.Recurrent.MergeMode"/> sums, averages or
 /// multiplies the directions adds <c>Split</c> on the direction axis, <c>Add</c> and/or <c>Mul</c>, and
-/// <c>Squeeze</c>. <see cref="Layers.Dense"/> becomes <c>Gemm</c> on [batch, features] and
+/// <c>Squeeze</c>; a <see cref="Layers.Recurrent.Stateful"/> layer's carried state is not part of the graph (every call
+/// starts from zero states). <see cref="Layers.Dense"/> becomes <c>Gemm</c> on [batch, features] and
 /// <c>MatMul</c> + <c>Add</c> on [batch, time, features]; <see cref="Layers.Embedding"/> <c>Cast</c> to int64
 /// + <c>Gather</c>; <see cref="Layers.Masking"/> <c>Where</c>; activations <c>Relu</c>, <c>Sigmoid</c>,
 /// <c>Tanh</c>, <c>Softmax</c> (last axis), <c>Elu</c>, <c>Softplus</c> and <c>Mul</c>(x, <c>Sigmoid</c>(x)) for
-/// silu (a <see cref="Layers.Recurrent.Stateful"/> layer's carried state is not part of the graph: every call starts from
-/// zero states); <see cref="Layers.RepeatVector"/> <c>Unsqueeze</c> + <c>Expand</c>; <see cref="Layers.GlobalAveragePooling1D"/> and
+/// silu; <see cref="Layers.RepeatVector"/> <c>Unsqueeze</c> + <c>Expand</c>; <see cref="Layers.GlobalAveragePooling1D"/> and
 /// <see cref="Layers.GlobalMaxPooling1D"/> <c>ReduceMean</c> and <c>ReduceMax</c> over time (with a mask, over the real
 /// steps, rebuilt from the lengths). <see cref="Layers.Dropout"/> is the identity at inference and adds nothing.
 /// </para>
