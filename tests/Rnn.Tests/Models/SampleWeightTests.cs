@@ -81,6 +81,36 @@ public class SampleWeightTests
         }
     }
 
+    /// <summary>
+    /// Through shuffled epochs each weight stays with its own sample: the targets of zero-weight samples can be anything
+    /// without changing a bit of the training.
+    /// </summary>
+    [Fact]
+    public void Fit_Shuffled_KeepsEachWeightWithItsSample()
+    {
+        const int Samples = 20;
+        var x = Random(20, Samples, Time, Features);
+        var y = Random(21, Samples, 1);
+        var weights = Enumerable.Range(0, Samples).Select(i => i % 3 == 0 ? 0f : 1f + (i % 4)).ToArray();
+        var scrambled = TestUtil.Span(y).ToArray();
+        for (var i = 0; i < Samples; i += 3)
+        {
+            scrambled[i] = 100f + i;
+        }
+
+        (float[] Loss, float[] Weights) Train(Tensor<float> targets)
+        {
+            var model = Regression(new Adam(0.01f));
+            var history = model.Fit(x, targets, epochs: 3, batchSize: 6, shuffle: true, sampleWeight: TestUtil.ToTensor(weights, Samples), verbose: 0);
+            return ([.. history["loss"]], Flat(model));
+        }
+
+        var plain = Train(y);
+        var changed = Train(TestUtil.ToTensor(scrambled, Samples, 1));
+        Assert.Equal(plain.Loss, changed.Loss);
+        Assert.Equal(plain.Weights, changed.Weights);
+    }
+
     /// <summary>Evaluate's weighted loss against the same sum written out over the predictions, per sample and per sample-step.</summary>
     [Theory]
     [InlineData(false)]
