@@ -30,8 +30,9 @@ public sealed class Gru : Recurrent
     /// features). Anything but Concat needs <paramref name="bidirectional"/>.
     /// </param>
     /// <param name="numLayers">Number of stacked layers.</param>
-    /// <param name="dropout">Dropout probability between stacked layers, during training.</param>
+    /// <param name="dropout">Dropout probability between stacked layers, during training (PyTorch's <c>dropout</c>); needs <paramref name="numLayers"/> &gt; 1.</param>
     /// <param name="recurrentDropout">Dropout probability on the state where it enters the recurrent weights, during training (Keras's <c>recurrent_dropout</c>); one mask per sequence, the same at every step.</param>
+    /// <param name="inputDropout">Dropout probability on the layer's input features, during training (Keras's <c>dropout</c>); one mask per sequence, the same at every step.</param>
     /// <param name="useBias">Whether to have the bias vectors.</param>
     /// <param name="initialization">Keras's (default) or PyTorch's initialization.</param>
     /// <param name="inputShape">(time, features) of one sample, time null when it varies; builds the layer now.</param>
@@ -40,10 +41,10 @@ public sealed class Gru : Recurrent
     /// <param name="stateful">Start each batch from the final states of the batch before (Keras's <c>stateful</c>); see <see cref="Recurrent.Stateful"/>.</param>
     public Gru(
         int units, bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool bidirectional = false,
-        BidirectionalMerge mergeMode = BidirectionalMerge.Concat, int numLayers = 1, float dropout = 0f, float recurrentDropout = 0f, bool useBias = true,
+        BidirectionalMerge mergeMode = BidirectionalMerge.Concat, int numLayers = 1, float dropout = 0f, float recurrentDropout = 0f, float inputDropout = 0f, bool useBias = true,
         WeightInitialization initialization = WeightInitialization.Keras,
         (int? Time, int Features)? inputShape = null, int? seed = null, string? name = null, bool stateful = false)
-        : base(CellKind.Gru, units, returnSequences, returnState, goBackwards, bidirectional, mergeMode, numLayers, dropout, recurrentDropout, useBias, initialization, inputShape, seed, name, "gru", stateful)
+        : base(CellKind.Gru, units, returnSequences, returnState, goBackwards, bidirectional, mergeMode, numLayers, dropout, recurrentDropout, inputDropout, useBias, initialization, inputShape, seed, name, "gru", stateful)
     {
     }
 }

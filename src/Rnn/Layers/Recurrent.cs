@@ -25,6 +25,10 @@ namespace Rnn.Layers;
 /// probability and scales the others by 1 / (1 - p), as PyTorch does.
 /// </para>
 /// <para>
+/// <see cref="InputDropout"/> (Keras's <c>dropout</c>) drops features of the layer's input during training: one mask m
+/// [batch, features] per forward pass, zeros with probability p and 1 / (1 - p) elsewhere, the same at every step.
+/// </para>
+/// <para>
 /// A <see cref="Stateful"/> layer (Keras's <c>stateful=True</c>) starts each batch from the final states of the batch before
 /// (sequence i from sequence i), for sequences too long for one batch that arrive in consecutive chunks; gradients stop at
 /// the chunk's start (truncated backpropagation through time). <see cref="ResetStates"/> starts over from zeros.
@@ -67,6 +71,7 @@ public abstract class Recurrent : Layer
     private float[][] _layerOutputs = [];
     private float[][] _dropoutMasks = [];
     private float[][] _recurrentMasks = [];
+    private float[] _inputMask = [];
     private float[] _carriedHidden = [];
     private float[] _carriedCell = [];
     private int _carriedBatch;
@@ -83,7 +88,7 @@ public abstract class Recurrent : Layer
 
     private protected Recurrent(
         CellKind kind, int units, bool returnSequences, bool returnState, bool goBackwards, bool bidirectional, BidirectionalMerge mergeMode, int numLayers,
-        float dropout, float recurrentDropout, bool useBias, WeightInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName,
+        float dropout, float recurrentDropout, float inputDropout, bool useBias, WeightInitialization initialization, (int? Time, int Features)? inputShape, int? seed, string? name, string defaultName,
         bool stateful)
         : base(name, defaultName, DeclaredShape(inputShape, name ?? defaultName), seed)
     {
@@ -92,6 +97,20 @@ public abstract class Recurrent : Layer
         if (!(dropout >= 0f && dropout < 1f))
         {
             throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"Layer '{Name}': dropout must be in [0, 1) but was {dropout.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (!(inputDropout >= 0f && inputDropout < 1f))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(inputDropout), inputDropout, $"Layer '{Name}': inputDropout must be in [0, 1) but was {inputDropout.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (dropout > 0f && numLayers == 1)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' has dropout {dropout.ToString(CultureInfo.InvariantCulture)} but numLayers 1: dropout (PyTorch's) acts between stacked layers, so it would do nothing here. "
+                + "For Keras's dropout on the layer's inputs use inputDropout; on its state, recurrentDropout.",
+                nameof(dropout));
         }
 
         if (!(recurrentDropout >= 0f && recurrentDropout < 1f))
@@ -135,6 +154,7 @@ public abstract class Recurrent : Layer
         NumLayers = numLayers;
         Dropout = dropout;
         RecurrentDropout = recurrentDropout;
+        InputDropout = inputDropout;
         Stateful = stateful;
         UseBias = useBias;
         Initialization = initialization;
@@ -182,6 +202,12 @@ public abstract class Recurrent : Layer
     public float Dropout { get; }
 
     /// <summary>
+    /// Dropout probability on the layer's input features during training (Keras's <c>dropout</c>): one mask per sequence
+    /// and feature, the same at every step (see the remarks of <see cref="Recurrent"/>).
+    /// </summary>
+    public float InputDropout { get; }
+
+    /// <summary>
     /// Dropout probability on the state where it enters the recurrent weights, during training: one mask per layer,
     /// direction and forward pass, the same at every step (Keras's <c>recurrent_dropout</c>; see the remarks of <see cref="Recurrent"/>).
     /// </summary>
@@ -203,7 +229,7 @@ public abstract class Recurrent : Layer
     /// <summary>The cell kind, for the engine and serialization.</summary>
     internal CellKind Kind => _kind;
 
-    internal override bool BehavesDifferentlyInTraining => DropsBetweenLayers || RecurrentDropout > 0f;
+    internal override bool BehavesDifferentlyInTraining => DropsBetweenLayers || RecurrentDropout > 0f || InputDropout > 0f;
 
     private bool DropsBetweenLayers => Dropout > 0f && NumLayers > 1;
 
@@ -347,6 +373,9 @@ public abstract class Recurrent : Layer
     /// <summary>The dropout mask (0 or 1 / (1 - p)) applied to layer <paramref name="layer"/>'s output in the last training pass, time-major [T·B, width]; for tests.</summary>
     internal ReadOnlySpan<float> DropoutMask(int layer, int length) => _dropoutMasks[layer].AsSpan(0, length);
 
+    /// <summary>The input dropout mask [B, F] of the last training pass; for tests.</summary>
+    internal ReadOnlySpan<float> InputDropoutMask(int length) => _inputMask.AsSpan(0, length);
+
     /// <summary>The recurrent dropout mask [B, H] of layer · directions + direction in the last training pass; for tests.</summary>
     internal ReadOnlySpan<float> RecurrentDropoutMask(int index, int length) => _recurrentMasks[index].AsSpan(0, length);
 
@@ -403,6 +432,15 @@ public abstract class Recurrent : Layer
         _record = null;
         Buffers.Grow(ref _x, rows * features);
         _layoutJob.ToTimeMajor(_inputLayoutTuner, input.AsFlatSpan(), batch, time, features, GoBackwards, _x.AsSpan(0, rows * features));
+        var applyInputDropout = training && InputDropout > 0f;
+        if (applyInputDropout)
+        {
+            // One mask per sequence and feature, applied to every step (rows t·B + b).
+            Buffers.Grow(ref _inputMask, batch * features);
+            FillDropoutMask(_inputMask.AsSpan(0, batch * features), InputDropout);
+            MultiplyEveryStep(_x.AsSpan(0, rows * features), _inputMask.AsSpan(0, batch * features));
+        }
+
         ReadOnlySpan<byte> timeMask = default;
         if (!mask.IsEmpty)
         {
@@ -501,7 +539,7 @@ public abstract class Recurrent : Layer
         if (training)
         {
             // One record object reused: a training step must not allocate.
-            _recordStorage.Set(batch, time, !h0.IsEmpty, !c0.IsEmpty, !mask.IsEmpty, applyDropout);
+            _recordStorage.Set(batch, time, !h0.IsEmpty, !c0.IsEmpty, !mask.IsEmpty, applyDropout, applyInputDropout);
             _record = _recordStorage;
         }
 
@@ -667,6 +705,11 @@ public abstract class Recurrent : Layer
 
         if (!dInput.IsEmpty)
         {
+            if (record.InputDropoutApplied)
+            {
+                MultiplyEveryStep(layerOutputGradient.AsSpan(0, rows * InputFeatures), _inputMask.AsSpan(0, batch * InputFeatures));
+            }
+
             _layoutJob.FromTimeMajor(_inputGradientLayoutTuner, layerOutputGradient.AsSpan(0, rows * InputFeatures), batch, time, InputFeatures, GoBackwards, dInput);
         }
     }
@@ -787,10 +830,15 @@ public abstract class Recurrent : Layer
             config["stateful"] = LayerConfig.Format(Stateful);
         }
 
-        // Written only when used, so that files without it stay readable by versions before it existed.
+        // Written only when used, so that files without them stay readable by versions before they existed.
         if (RecurrentDropout > 0f)
         {
             config["recurrent_dropout"] = LayerConfig.Format(RecurrentDropout);
+        }
+
+        if (InputDropout > 0f)
+        {
+            config["input_dropout"] = LayerConfig.Format(InputDropout);
         }
 
         if (_kind is CellKind.RnnTanh or CellKind.RnnRelu)
@@ -939,6 +987,16 @@ public abstract class Recurrent : Layer
         var share = _mergeGradient.AsSpan(0, block);
         SplitGradient(dOutput.Slice(0, block), other, share);
         TensorPrimitives.Add(finalGradient, share, finalGradient);
+    }
+
+    /// <summary>Multiplies each step's rows of time-major <paramref name="rows"/> [T·B, F] by <paramref name="mask"/> [B, F].</summary>
+    private static void MultiplyEveryStep(Span<float> rows, ReadOnlySpan<float> mask)
+    {
+        for (var step = 0; step < rows.Length; step += mask.Length)
+        {
+            var block = rows.Slice(step, mask.Length);
+            TensorPrimitives.Multiply(block, mask, block);
+        }
     }
 
     /// <summary>Fills <paramref name="mask"/> with 0 (probability <paramref name="rate"/>) or 1 / (1 - rate), from the layer's dropout random stream.</summary>
@@ -1155,7 +1213,9 @@ public abstract class Recurrent : Layer
 
         public bool DropoutApplied { get; private set; }
 
-        public void Set(int batch, int time, bool hasInitialHidden, bool hasInitialCell, bool hasMask, bool dropoutApplied)
-            => (Batch, Time, HasInitialHidden, HasInitialCell, HasMask, DropoutApplied) = (batch, time, hasInitialHidden, hasInitialCell, hasMask, dropoutApplied);
+        public bool InputDropoutApplied { get; private set; }
+
+        public void Set(int batch, int time, bool hasInitialHidden, bool hasInitialCell, bool hasMask, bool dropoutApplied, bool inputDropoutApplied)
+            => (Batch, Time, HasInitialHidden, HasInitialCell, HasMask, DropoutApplied, InputDropoutApplied) = (batch, time, hasInitialHidden, hasInitialCell, hasMask, dropoutApplied, inputDropoutApplied);
     }
 }

@@ -8,12 +8,12 @@ namespace Rnn.Tests.Layers;
 public sealed record RecurrentCase(
     ReferenceCell Cell, int Batch, int Time, int Input, int Hidden, int Layers = 1, bool Bidirectional = false, bool InitialState = false,
     bool Masked = false, bool GoBackwards = false, bool ReturnSequences = true, bool UseBias = true, float Dropout = 0f, int Seed = 1,
-    BidirectionalMerge Merge = BidirectionalMerge.Concat, float RecurrentDropout = 0f)
+    BidirectionalMerge Merge = BidirectionalMerge.Concat, float RecurrentDropout = 0f, float InputDropout = 0f)
 {
     public override string ToString()
         => $"{Cell} B{Batch} T{Time} I{Input} H{Hidden} L{Layers}{(Bidirectional ? " bidir" : string.Empty)}{(Merge != BidirectionalMerge.Concat ? $" {Merge}" : string.Empty)}{(InitialState ? " h0" : string.Empty)}"
            + $"{(Masked ? " mask" : string.Empty)}{(GoBackwards ? " back" : string.Empty)}{(ReturnSequences ? " seq" : " last")}{(UseBias ? string.Empty : " nobias")}"
-           + $"{(Dropout > 0 ? " dropout" : string.Empty)}{(RecurrentDropout > 0 ? " recurrentDropout" : string.Empty)} seed{Seed}";
+           + $"{(Dropout > 0 ? " dropout" : string.Empty)}{(RecurrentDropout > 0 ? " recurrentDropout" : string.Empty)}{(InputDropout > 0 ? " inputDropout" : string.Empty)} seed{Seed}";
 }
 
 /// <summary>Runs the fast layer and the float64 reference on the same case and compares everything.</summary>
@@ -21,13 +21,14 @@ public static class RecurrentHarness
 {
     public static Recurrent CreateLayer(ReferenceCell cell, int hidden, int layers = 1, bool bidirectional = false, bool returnSequences = true,
         bool returnState = true, bool goBackwards = false, bool useBias = true, float dropout = 0f, int seed = 7, BidirectionalMerge merge = BidirectionalMerge.Concat,
-        float recurrentDropout = 0f) => cell switch
+        float recurrentDropout = 0f, float inputDropout = 0f) => cell switch
         {
-            ReferenceCell.Lstm => new Lstm(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, useBias, seed: seed),
-            ReferenceCell.Gru => new Gru(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, useBias, seed: seed),
+            ReferenceCell.Lstm => new Lstm(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, inputDropout, useBias, seed: seed),
+            ReferenceCell.Gru => new Gru(hidden, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, inputDropout, useBias, seed: seed),
             ReferenceCell.RnnRelu => new SimpleRnn(
-                hidden, RnnActivation.Relu, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, useBias, seed: seed),
-            _ => new SimpleRnn(hidden, RnnActivation.Tanh, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, useBias, seed: seed),
+                hidden, RnnActivation.Relu, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, inputDropout, useBias, seed: seed),
+            _ => new SimpleRnn(
+                hidden, RnnActivation.Tanh, returnSequences, returnState, goBackwards, bidirectional, merge, layers, dropout, recurrentDropout, inputDropout, useBias, seed: seed),
         };
 
     /// <summary>Copies the reference's parameters into the layer (same PyTorch names) and checks both have the same set.</summary>
@@ -85,7 +86,7 @@ public static class RecurrentHarness
         var c0 = c.InitialState && c.Cell == ReferenceCell.Lstm ? RoundToFloat(TestUtil.RandomArray(random, stateLength)) : null;
         var mask = c.Masked ? RandomMask(random, c.Batch, c.Time) : null;
 
-        var layer = CreateLayer(c.Cell, c.Hidden, c.Layers, c.Bidirectional, c.ReturnSequences, returnState: true, c.GoBackwards, c.UseBias, c.Dropout, c.Seed, c.Merge, c.RecurrentDropout);
+        var layer = CreateLayer(c.Cell, c.Hidden, c.Layers, c.Bidirectional, c.ReturnSequences, returnState: true, c.GoBackwards, c.UseBias, c.Dropout, c.Seed, c.Merge, c.RecurrentDropout, c.InputDropout);
         layer.Build(-1, c.Input);
         CopyParameters(reference, layer);
         int[] stateShape = [c.Layers * directions, c.Batch, c.Hidden];
@@ -115,6 +116,14 @@ public static class RecurrentHarness
             }
         }
 
+        double[]? inputMask = null;
+        if (c.InputDropout > 0)
+        {
+            inputMask = TestUtil.ToDoubles(layer.InputDropoutMask(c.Batch * c.Input));
+            var keep = (double)(1f / (1f - c.InputDropout));
+            Assert.All(inputMask, v => Assert.True(v == 0.0 || v == keep, $"input dropout multiplier {v}, expected 0 or {keep}"));
+        }
+
         var pass = new ReferenceRecurrent.Pass
         {
             Input = x,
@@ -127,6 +136,7 @@ public static class RecurrentHarness
             ReturnSequences = c.ReturnSequences,
             DropoutMasks = dropoutMasks,
             RecurrentDropoutMasks = recurrentMasks,
+            InputDropoutMask = inputMask,
         };
         var expected = reference.Forward(pass);
         var label = c.ToString();

@@ -97,7 +97,7 @@ public class RecurrentMatchesReferenceTests
     }
 
     /// <summary>
-    /// Recurrent dropout for each cell, on shapes that run on one thread and on shapes that split the hidden units (one
+    /// Recurrent dropout (and, in two cases of three, input dropout) for each cell, on shapes that run on one thread and on shapes that split the hidden units (one
     /// sequence, large H) or the batch rows (batch ≥ 32, small weights) when two threads are available, with the other
     /// options varying.
     /// </summary>
@@ -114,7 +114,8 @@ public class RecurrentMatchesReferenceTests
                 data.Add(new RecurrentCase(
                     cell, batch, time, input, hidden, Layers: 1 + (index % 2), Bidirectional: index % 3 != 0, InitialState: index % 2 == 0, Masked: index % 4 != 0,
                     GoBackwards: index % 5 == 0, ReturnSequences: index % 3 != 1, UseBias: index % 7 != 0, Dropout: index % 2 == 1 ? 0.2f : 0f, Seed: 900 + index,
-                    Merge: index % 6 == 2 ? BidirectionalMerge.Sum : BidirectionalMerge.Concat, RecurrentDropout: index % 4 == 0 ? 0.5f : 0.25f));
+                    Merge: index % 6 == 2 ? BidirectionalMerge.Sum : BidirectionalMerge.Concat, RecurrentDropout: index % 4 == 0 ? 0.5f : 0.25f,
+                    InputDropout: index % 3 == 0 ? 0f : 0.3f));
             }
         }
 

@@ -145,6 +145,30 @@ public class RecurrentValidationTests
         Assert.Contains($"Layer 'gru': recurrentDropout must be in [0, 1) but was {recurrentDropout.ToString(System.Globalization.CultureInfo.InvariantCulture)}", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(-0.5f)]
+    [InlineData(float.NaN)]
+    public void Constructor_ThrowsForInvalidInputDropout(float inputDropout)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new Lstm(3, inputDropout: inputDropout));
+        Assert.Equal("inputDropout", error.ParamName);
+        Assert.Contains("Layer 'lstm': inputDropout must be in [0, 1)", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>PyTorch only warns that dropout with one layer does nothing; here it is an error that points Keras users to inputDropout.</summary>
+    [Fact]
+    public void Constructor_DropoutWithOneLayer_ThrowsPointingToInputAndRecurrentDropout()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SimpleRnn(3, dropout: 0.2f));
+        Assert.Equal("dropout", error.ParamName);
+        Assert.Contains(
+            "Layer 'simple_rnn' has dropout 0.2 but numLayers 1: dropout (PyTorch's) acts between stacked layers, so it would do nothing here. For Keras's dropout on the layer's inputs use inputDropout; on its state, recurrentDropout.",
+            error.Message,
+            StringComparison.Ordinal);
+        Assert.Equal(0.2f, new SimpleRnn(3, numLayers: 2, dropout: 0.2f).Dropout);
+    }
+
     [Fact]
     public void Constructor_ThrowsForInvalidInputShape()
     {

@@ -54,7 +54,7 @@ public class ThreadDeterminismTests
             const int Hidden = 70;
             var (time, input) = batch == 64 ? (64, 64) : (7, 20);
             var random = new Random(3);
-            var layer = RecurrentHarness.CreateLayer(cell, Hidden, layers: 2, bidirectional, returnSequences: true, returnState: true, dropout: 0.2f, seed: 4, recurrentDropout: recurrentDropout);
+            var layer = RecurrentHarness.CreateLayer(cell, Hidden, layers: 2, bidirectional, returnSequences: true, returnState: true, dropout: 0.2f, seed: 4, recurrentDropout: recurrentDropout, inputDropout: recurrentDropout / 2);
             layer.Build(-1, input);
             var directions = bidirectional ? 2 : 1;
             int[] stateShape = [2 * directions, batch, Hidden];

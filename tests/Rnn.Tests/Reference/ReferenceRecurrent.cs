@@ -113,6 +113,9 @@ public sealed class ReferenceRecurrent
         /// m ⊙ h_{t-1} at every step (everything else sees h_{t-1}).
         /// </summary>
         public double[][]? RecurrentDropoutMasks { get; init; }
+
+        /// <summary>Input dropout multipliers [B, I]: every step of sample b sees x ⊙ m[b].</summary>
+        public double[]? InputDropoutMask { get; init; }
     }
 
     /// <summary>Results of a forward pass, with what backward needs.</summary>
@@ -168,6 +171,13 @@ public sealed class ReferenceRecurrent
             {
                 valid[t, b] = pass.Mask is null || pass.Mask[(b * time) + src];
                 Array.Copy(pass.Input, ((b * time) + src) * InputSize, x0, ((t * batch) + b) * InputSize, InputSize);
+                if (pass.InputDropoutMask is not null)
+                {
+                    for (var k = 0; k < InputSize; k++)
+                    {
+                        x0[(((t * batch) + b) * InputSize) + k] *= pass.InputDropoutMask[(b * InputSize) + k];
+                    }
+                }
             }
         }
 
@@ -428,6 +438,13 @@ public sealed class ReferenceRecurrent
             for (var b = 0; b < batch; b++)
             {
                 Array.Copy(dInput, ((t * batch) + b) * InputSize, dX, ((b * time) + dst) * InputSize, InputSize);
+                if (pass.InputDropoutMask is not null)
+                {
+                    for (var k = 0; k < InputSize; k++)
+                    {
+                        dX[(((b * time) + dst) * InputSize) + k] *= pass.InputDropoutMask[(b * InputSize) + k];
+                    }
+                }
             }
         }
 

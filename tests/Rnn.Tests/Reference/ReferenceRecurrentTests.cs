@@ -62,6 +62,7 @@ public class ReferenceRecurrentTests
             RecurrentDropoutMasks = recurrentDropout
                 ? [.. Enumerable.Range(0, layers * model.Directions).Select(k => Enumerable.Range(0, Batch * Hidden).Select(i => (i + k) % 4 == 1 ? 0.0 : 4.0 / 3).ToArray())]
                 : null,
+            InputDropoutMask = recurrentDropout ? [.. Enumerable.Range(0, Batch * Input).Select(i => i % 3 == 2 ? 0.0 : 1.5)] : null,
         };
         var dOut = TestUtil.RandomArray(random, returnSequences ? Batch * Time * model.OutputWidth : Batch * model.OutputWidth);
         var dHn = TestUtil.RandomArray(random, states);

@@ -39,7 +39,7 @@ public sealed class ModelFileTests : IDisposable
             new Masking(inputShape: (null, 3)),
             new Lstm(7, returnSequences: true, bidirectional: true, numLayers: 2, dropout: 0.2f),
             new Dropout(0.3f),
-            new Gru(5, returnSequences: true, goBackwards: true, recurrentDropout: 0.3f, useBias: false),
+            new Gru(5, returnSequences: true, goBackwards: true, recurrentDropout: 0.3f, inputDropout: 0.1f, useBias: false),
             new SimpleRnn(4, RnnActivation.Relu, returnSequences: true),
             new Dense(6, Activation.Tanh),
             new ActivationLayer(Activation.Softmax),
@@ -56,6 +56,7 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal(model.Layers.Select(l => (l.GetType(), l.Name)), loaded.Layers.Select(l => (l.GetType(), l.Name)));
         Assert.Equal([0f, 0.3f, 0f], loaded.Layers.OfType<Recurrent>().Select(l => l.RecurrentDropout));
         Assert.Equal([0.2f, 0f, 0f], loaded.Layers.OfType<Recurrent>().Select(l => l.Dropout));
+        Assert.Equal([0f, 0.1f, 0f], loaded.Layers.OfType<Recurrent>().Select(l => l.InputDropout));
         var x = Random(1, 4, 6, 3);
         Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
         Assert.Equal(model.Summary(), loaded.Summary());
