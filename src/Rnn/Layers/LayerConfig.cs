@@ -54,6 +54,16 @@ internal static class LayerConfig
                 : System.Enum.TryParse<TEnum>(config[key], ignoreCase: false, out var value) && System.Enum.IsDefined(value) ? value
                 : throw Invalid(key, $"one of {string.Join(", ", System.Enum.GetNames<TEnum>())}");
 
+        /// <summary>
+        /// A recurrent layer's <c>dropout</c> between stacked layers, 0 for a single layer: versions before it became an error
+        /// accepted (and ignored) dropout on one layer, and their files must still load, to the same model.
+        /// </summary>
+        public float StackDropout()
+        {
+            var dropout = Float("dropout", 0f);
+            return Int("num_layers") == 1 ? 0f : dropout;
+        }
+
         /// <summary>Throws when the configuration has a key that nothing asked for.</summary>
         /// <exception cref="InvalidDataException">A key is not known to this version.</exception>
         public void EnsureAllRead()

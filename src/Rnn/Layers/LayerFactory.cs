@@ -23,11 +23,11 @@ internal static class LayerFactory
             {
                 nameof(Lstm) => new Lstm(
                     read.Int("units"), read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Float("recurrent_dropout", 0f), read.Float("input_dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.StackDropout(), read.Float("recurrent_dropout", 0f), read.Float("input_dropout", 0f), read.Bool("use_bias", true),
                     read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name, stateful: read.Bool("stateful", false)),
                 nameof(Gru) => new Gru(
                     read.Int("units"), read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Float("recurrent_dropout", 0f), read.Float("input_dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.StackDropout(), read.Float("recurrent_dropout", 0f), read.Float("input_dropout", 0f), read.Bool("use_bias", true),
                     read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name, stateful: read.Bool("stateful", false)),
                 nameof(SimpleRnn) => new SimpleRnn(
                     read.Int("units"), read.String("activation", "tanh") switch
@@ -37,7 +37,7 @@ internal static class LayerFactory
                         var other => throw new InvalidDataException($"Layer '{name}' (SimpleRnn) in the model file has activation '{other}', but it must be tanh or relu."),
                     },
                     read.Bool("return_sequences", false), returnState: false, read.Bool("go_backwards", false), read.Bool("bidirectional", false),
-                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.Float("dropout", 0f), read.Float("recurrent_dropout", 0f), read.Float("input_dropout", 0f), read.Bool("use_bias", true),
+                    read.Enum("merge_mode", BidirectionalMerge.Concat), read.Int("num_layers"), read.StackDropout(), read.Float("recurrent_dropout", 0f), read.Float("input_dropout", 0f), read.Bool("use_bias", true),
                     read.Enum("initialization", Initializers.WeightInitialization.Keras), seed: read.OptionalInt("seed"), name: name, stateful: read.Bool("stateful", false)),
                 nameof(Dense) => new Dense(
                     read.Int("units"), ActivationFunctions.Parse(read.String("activation", "linear")), read.Bool("use_bias", true),

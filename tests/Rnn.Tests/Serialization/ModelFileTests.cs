@@ -103,6 +103,18 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
     }
 
+    /// <summary>Versions that accepted dropout on a single layer (it did nothing) wrote files that must still load, to the same model.</summary>
+    [Fact]
+    public void Load_FileWithDropoutOnASingleLayer_LoadsWithoutIt()
+    {
+        var model = new Sequential([new Gru(4, inputShape: (null, 2)), new Dense(1)], seed: 1);
+        var path = SaveWithEditedArchitecture(model, "single-layer-dropout.safetensors", "\"dropout\":\"0\"", "\"dropout\":\"0.3\"");
+        var loaded = Sequential.Load(path);
+        Assert.Equal(0f, ((Recurrent)loaded.Layers[0]).Dropout);
+        var x = Random(6, 3, 5, 2);
+        Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
+    }
+
     [Theory]
     [InlineData("\"merge_mode\":\"Sum\"", "\"merge_mode\":\"Max\"", "'merge_mode' = 'Max', but it must be one of Concat, Sum, Average, Multiply")]
     [InlineData("\"bidirectional\":\"true\"", "\"bidirectional\":\"false\"", "expects bidirectional: true but received bidirectional: false")]
