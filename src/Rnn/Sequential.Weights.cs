@@ -21,7 +21,9 @@ public sealed partial class Sequential
     /// <param name="sampleWeight">[samples] or [samples, time], or null.</param>
     /// <param name="classWeight">Weights by class index, or null.</param>
     /// <param name="loss">The model's loss.</param>
-    private SampleWeighting CheckWeighting(ReadOnlySpan<int> output, int samples, Tensor<float>? sampleWeight, IReadOnlyDictionary<int, float>? classWeight, Loss loss)
+    /// <param name="argument">The sample weights' parameter name, for messages.</param>
+    private SampleWeighting CheckWeighting(
+        ReadOnlySpan<int> output, int samples, Tensor<float>? sampleWeight, IReadOnlyDictionary<int, float>? classWeight, Loss loss, string argument = "sampleWeight")
     {
         if (sampleWeight is null && classWeight is null)
         {
@@ -30,15 +32,14 @@ public sealed partial class Sequential
 
         if (sampleWeight is not null)
         {
-            CheckSampleWeight(sampleWeight, samples, output);
+            CheckSampleWeight(sampleWeight, samples, output, argument);
         }
 
         return new SampleWeighting(sampleWeight, classWeight is null ? null : ClassWeightTable(classWeight, loss, output[^1]));
     }
 
-    private void CheckSampleWeight(Tensor<float> sampleWeight, int samples, ReadOnlySpan<int> output)
+    private void CheckSampleWeight(Tensor<float> sampleWeight, int samples, ReadOnlySpan<int> output, string argument)
     {
-        const string Argument = "sampleWeight";
         var sequence = output.Length == 2;
         var shape = sampleWeight.Lengths;
         var fits = (shape.Length == 1 && shape[0] == samples) || (sequence && shape.Length == 2 && shape[0] == samples && shape[1] == output[0]);
@@ -48,13 +49,13 @@ public sealed partial class Sequential
                 ? $"[samples] = [{samples}] (one weight per sample) or [samples, time] = [{samples}, {output[0]}] (one per sample-step)"
                 : $"[samples] = [{samples}]";
             throw new ArgumentException(
-                $"Model '{Name}' expects {Argument} of shape {expected} for outputs of shape [samples, {string.Join(", ", output.ToArray())}] but received {sampleWeight.ShapeString()}.",
-                Argument);
+                $"Model '{Name}' expects {argument} of shape {expected} for outputs of shape [samples, {string.Join(", ", output.ToArray())}] but received {sampleWeight.ShapeString()}.",
+                argument);
         }
 
         if (!sampleWeight.IsDense)
         {
-            throw new ArgumentException($"{Argument} must be a dense tensor.", Argument);
+            throw new ArgumentException($"{argument} must be a dense tensor.", argument);
         }
 
         var values = sampleWeight.AsFlatSpan();
@@ -63,8 +64,8 @@ public sealed partial class Sequential
             if (!(float.IsFinite(values[i]) && values[i] >= 0f))
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' expects finite, non-negative sample weights but {Argument} holds {values[i]} at flat index {i}."),
-                    Argument);
+                    string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' expects finite, non-negative sample weights but {argument} holds {values[i]} at flat index {i}."),
+                    argument);
             }
         }
     }

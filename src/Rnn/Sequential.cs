@@ -240,6 +240,7 @@ public sealed partial class Sequential
     /// sample-steps. With <paramref name="validationSplit"/>, the held-out samples' weights weight the validation loss.
     /// Metrics are not weighted.
     /// </param>
+    /// <param name="validationSampleWeight">Weights of the validation loss for <paramref name="validationData"/>, [samples] or [samples, time] (Keras's third element of <c>validation_data</c>); null for none.</param>
     /// <param name="callbacks">Callbacks (early stopping, checkpoints, logging, custom code).</param>
     /// <param name="verbose">0: silent; 1: a progress bar on a terminal (one line per epoch when redirected); 2: one line per epoch.</param>
     /// <param name="onNonFiniteLoss">What to do when a batch's loss is NaN or infinite.</param>
@@ -251,8 +252,8 @@ public sealed partial class Sequential
     public History Fit(
         Tensor<float> x, Tensor<float> y, int epochs = 1, int batchSize = 32, float validationSplit = 0f,
         (Tensor<float> X, Tensor<float> Y)? validationData = null, bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null,
-        Tensor<float>? sampleWeight = null, IEnumerable<Callback>? callbacks = null, int verbose = 1, NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw,
-        CancellationToken cancellationToken = default)
+        Tensor<float>? sampleWeight = null, Tensor<float>? validationSampleWeight = null, IEnumerable<Callback>? callbacks = null, int verbose = 1,
+        NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, CancellationToken cancellationToken = default)
     {
         var (optimizer, loss) = RequireCompiled(nameof(Fit));
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
@@ -290,7 +291,12 @@ public sealed partial class Sequential
         {
             validationCount = CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
             (validationX, validationY) = (data.X, data.Y);
-            validationWeighting = default;
+            validationWeighting = CheckWeighting(OutputShapeAfter(_layers.Count, data.X.Shape()[1..]), validationCount, validationSampleWeight, null, loss, nameof(validationSampleWeight));
+        }
+
+        if (validationSampleWeight is not null && validationData is null)
+        {
+            throw new ArgumentException("validationSampleWeight weighs the loss on validationData, which was not given.", nameof(validationSampleWeight));
         }
 
         CheckStatefulBatches(trainCount, batchSize, "training samples");

@@ -161,6 +161,22 @@ public class SampleWeightTests
         Assert.NotEqual(model.Evaluate(Rnn.Data.Batching.GatherRows(x, heldOut), Rnn.Data.Batching.GatherRows(y, heldOut), batchSize: 4)["loss"], expected);
     }
 
+    [Fact]
+    public void ValidationData_WithWeights_WeighsTheValidationLoss()
+    {
+        var model = Regression(new Adam(0.01f));
+        var (x, y) = (Random(22, 8, Time, Features), Random(23, 8, 1));
+        var (xv, yv) = (Random(24, 5, Time, Features), Random(25, 5, 1));
+        var weights = TestUtil.ToTensor([0f, 1f, 2f, 3f, 4f], 5);
+        var history = model.Fit(x, y, epochs: 2, batchSize: 4, validationData: (xv, yv), validationSampleWeight: weights, verbose: 0);
+        Assert.Equal(model.Evaluate(xv, yv, batchSize: 4, sampleWeight: weights)["loss"], history["val_loss"][^1]);
+
+        var error = Assert.Throws<ArgumentException>(() => model.Fit(x, y, validationSampleWeight: weights, verbose: 0));
+        Assert.Contains("validationSampleWeight weighs the loss on validationData, which was not given", error.Message, StringComparison.Ordinal);
+        var shape = Assert.Throws<ArgumentException>(() => model.Fit(x, y, validationData: (xv, yv), validationSampleWeight: TestUtil.ToTensor(new float[4], 4), verbose: 0));
+        Assert.Contains("expects validationSampleWeight of shape [samples] = [5]", shape.Message, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string> ClassificationLosses() => ["sparse", "categorical", "binary"];
 
     /// <summary>Class weights are the sample weights of each sample's class: the same step, bit for bit.</summary>
