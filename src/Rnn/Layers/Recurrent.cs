@@ -216,7 +216,8 @@ public abstract class Recurrent : Layer
     /// <summary>
     /// Whether each batch starts from the final states of the batch before (Keras's <c>stateful</c>), in Forward, Fit,
     /// Evaluate and Predict alike; initial states given explicitly take precedence and leave the carried ones alone. Every
-    /// batch must then have the same number of sequences until <see cref="ResetStates"/>.
+    /// batch must then have the same number of sequences until <see cref="ResetStates"/>. Model files keep the option, not
+    /// the carried states (as Keras).
     /// </summary>
     public bool Stateful { get; }
 
