@@ -382,6 +382,77 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         AssertMatchesPredict(model, path, PaddedIds(new Random(11), [6, 1, 3, 0, 5], 6, 30, side), 5, 6);
     }
 
+    /// <summary>
+    /// With the states as inputs and outputs, ONNX Runtime runs a sequence chunk by chunk (each call fed the states the
+    /// last one returned) and gives what Predict gives on the whole sequence.
+    /// </summary>
+    [Fact]
+    public void StateInputsAndOutputs_StreamChunkByChunk_LikePredictOnTheWholeSequence()
+    {
+        var model = new Sequential(
+            [new Lstm(7, returnSequences: true, numLayers: 2, inputShape: (null, 3)), new Gru(5, returnSequences: true, useBias: false), new SimpleRnn(4, returnSequences: true), new Dense(2)],
+            seed: 6);
+        model.Build(-1, 3);
+        OnnxTestUtil.Randomize(model, 12);
+        var path = Export(model, options: new OnnxExportOptions { StateInputsAndOutputs = true });
+        const int Batch = 2, First = 4, Second = 3;
+        var x = OnnxTestUtil.RandomInput(13, Batch * (First + Second) * 3);
+        var expected = TestUtil.Span(model.Predict(TestUtil.ToTensor(x, Batch, First + Second, 3)));
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        Assert.Equal(new[] { "input", "lstm.h0", "lstm.c0", "gru.h0", "simple_rnn.h0" }.Order(), session.InputMetadata.Keys.Order());
+        Assert.Equal(new[] { "output", "lstm.h_n", "lstm.c_n", "gru.h_n", "simple_rnn.h_n" }.Order(), session.OutputMetadata.Keys.Order());
+        Assert.Equal([2, -1, 7], session.InputMetadata["lstm.c0"].Dimensions);
+        Dictionary<string, (float[] Values, long[] Shape)> states = new()
+        {
+            ["lstm.h0"] = (new float[2 * Batch * 7], [2, Batch, 7]),
+            ["lstm.c0"] = (new float[2 * Batch * 7], [2, Batch, 7]),
+            ["gru.h0"] = (new float[Batch * 5], [1, Batch, 5]),
+            ["simple_rnn.h0"] = (new float[Batch * 4], [1, Batch, 4]),
+        };
+        var offset = 0;
+        foreach (var steps in new[] { First, Second })
+        {
+            var chunk = new float[Batch * steps * 3];
+            for (var b = 0; b < Batch; b++)
+            {
+                Array.Copy(x, ((b * (First + Second)) + offset) * 3, chunk, b * steps * 3, steps * 3);
+            }
+
+            string[] names = ["input", .. states.Keys];
+            var values = names.Select(n => n == "input"
+                ? Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(chunk, [Batch, steps, 3])
+                : Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(states[n].Values, states[n].Shape)).ToArray();
+            string[] outputNames = ["output", "lstm.h_n", "lstm.c_n", "gru.h_n", "simple_rnn.h_n"];
+            using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+            using var outputs = session.Run(runOptions, names, values, outputNames);
+            var y = outputs[0].GetTensorDataAsSpan<float>();
+            for (var b = 0; b < Batch; b++)
+            {
+                for (var t = 0; t < steps; t++)
+                {
+                    for (var j = 0; j < 2; j++)
+                    {
+                        var want = expected[(((b * (First + Second)) + offset + t) * 2) + j];
+                        Assert.True(Math.Abs(want - y[(((b * steps) + t) * 2) + j]) <= OnnxTestUtil.Tolerance, $"sample {b}, step {offset + t}: {y[(((b * steps) + t) * 2) + j]} against {want}");
+                    }
+                }
+            }
+
+            foreach (var (name, i) in new[] { ("lstm.h0", 1), ("lstm.c0", 2), ("gru.h0", 3), ("simple_rnn.h0", 4) })
+            {
+                states[name] = (outputs[i].GetTensorDataAsSpan<float>().ToArray(), states[name].Shape);
+            }
+
+            foreach (var value in values)
+            {
+                value.Dispose();
+            }
+
+            offset += steps;
+        }
+    }
+
     [Fact]
     public void MaskedPooling_Export_WithoutPadding_ThrowsNamingTheLayer()
     {

@@ -27,6 +27,15 @@ public sealed class OnnxExportOptions
     /// </remarks>
     public Padding? Padding { get; init; }
 
+    /// <summary>
+    /// Whether the graph also takes and returns the recurrent layers' states, to run a sequence chunk by chunk in ONNX
+    /// Runtime as <see cref="Models.StreamingSession"/> does here: for each recurrent layer, inputs <c>{layer}.h0</c> (and
+    /// <c>{layer}.c0</c> for an Lstm), [numLayers · directions, batch, units] in PyTorch's layout, and outputs
+    /// <c>{layer}.h_n</c> (and <c>{layer}.c_n</c>), the states after the chunk's last real step. Feed zeros to start a
+    /// sequence and each call's outputs to the next. False (the default): every call starts from zero states.
+    /// </summary>
+    public bool StateInputsAndOutputs { get; init; }
+
     /// <summary>A description stored in the model's <c>doc_string</c>; null for none.</summary>
     public string? Description { get; init; }
 }

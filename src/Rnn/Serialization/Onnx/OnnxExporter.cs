@@ -24,7 +24,8 @@ namespace Rnn.Serialization;
 /// (<c>layout = 1</c>); a bidirectional layer whose <see cref="Layers.Recurrent.MergeMode"/> sums, averages or
 /// multiplies the directions adds <c>Split</c> on the direction axis, <c>Add</c> and/or <c>Mul</c>, and
 /// <c>Squeeze</c>; a <see cref="Layers.Recurrent.Stateful"/> layer's carried state is not part of the graph (every call
-/// starts from zero states). <see cref="Layers.Dense"/> becomes <c>Gemm</c> on [batch, features] and
+/// starts from zero states, unless <see cref="OnnxExportOptions.StateInputsAndOutputs"/> makes the states graph inputs and
+/// outputs). <see cref="Layers.Dense"/> becomes <c>Gemm</c> on [batch, features] and
 /// <c>MatMul</c> + <c>Add</c> on [batch, time, features]; <see cref="Layers.Embedding"/> <c>Cast</c> to int64
 /// + <c>Gather</c>; <see cref="Layers.Masking"/> <c>Where</c>; activations <c>Relu</c>, <c>Sigmoid</c>,
 /// <c>Tanh</c>, <c>Softmax</c> (last axis), <c>Elu</c>, <c>Softplus</c> and <c>Mul</c>(x, <c>Sigmoid</c>(x)) for

@@ -22,6 +22,16 @@ internal sealed class OnnxGraphBuilder
 
     public IReadOnlyList<NodeProto> Nodes => _nodes;
 
+    /// <summary>Claims <paramref name="name"/> for a graph input or output, so that no node or initializer takes it.</summary>
+    /// <exception cref="InvalidOperationException">The name is taken.</exception>
+    public void Reserve(string name)
+    {
+        if (!_names.Add(name))
+        {
+            throw new InvalidOperationException($"The ONNX graph already has a value named '{name}'; choose other input and output names.");
+        }
+    }
+
     public IReadOnlyList<TensorProto> Initializers => _initializers;
 
     /// <summary>Adds a node with one output and returns the output's name.</summary>

@@ -34,7 +34,15 @@ namespace Rnn.Serialization.Onnx;
 /// </remarks>
 internal static class RecurrentConverter
 {
-    public static string Convert(OnnxGraphBuilder builder, Recurrent layer, string input, MaskLengths? mask, Padding? padding)
+    /// <summary>Adds the layer's nodes; returns its output and, when <paramref name="states"/> are given, its final states.</summary>
+    /// <param name="builder">The graph.</param>
+    /// <param name="layer">The layer.</param>
+    /// <param name="input">Its input value, [batch, time, features].</param>
+    /// <param name="mask">The real-step counts, or null.</param>
+    /// <param name="padding">Where the padding lies, when there is a mask.</param>
+    /// <param name="states">Graph inputs holding h0 (and c0 for an Lstm), [L·D, batch, H]; null to start from zeros.</param>
+    public static (string Output, string? FinalHidden, string? FinalCell) Convert(
+        OnnxGraphBuilder builder, Recurrent layer, string input, MaskLengths? mask, Padding? padding, (string Hidden, string? Cell)? states = null)
     {
         var prefix = layer.Name;
         var directions = layer.Directions;
@@ -57,16 +65,35 @@ internal static class RecurrentConverter
         }
 
         string? lastHidden = null;
+        var isLstm = layer.Kind == CellKind.Lstm;
+        List<string> finalHidden = [];
+        List<string> finalCell = [];
         for (var k = 0; k < layer.NumLayers; k++)
         {
             var last = k == layer.NumLayers - 1;
             var wantSequence = !last || layer.ReturnSequences;
+            string[] initial = [];
+            if (states is { } given)
+            {
+                // This stacked layer's directions: rows [k·D, (k+1)·D) of the [L·D, batch, H] states.
+                string Rows(string value) => builder.Node("Slice", prefix, [value, builder.Int64s(k * directions), builder.Int64s((k + 1) * directions), builder.Int64s(0)]);
+                initial = isLstm ? [Rows(given.Hidden), Rows(given.Cell!)] : [Rows(given.Hidden)];
+            }
+
             var outputs = builder.Node(
                 OperatorName(layer.Kind),
                 k == 0 ? prefix : $"{prefix}/l{k}",
-                [x, .. Weights(builder, layer, k), mask?.Int32 ?? string.Empty],
-                [wantSequence ? "Y" : null, last && !layer.ReturnSequences ? "Y_h" : null],
+                [x, .. Weights(builder, layer, k), mask?.Int32 ?? string.Empty, .. initial],
+                [wantSequence ? "Y" : null, (last && !layer.ReturnSequences) || states is not null ? "Y_h" : null, states is not null && isLstm ? "Y_c" : null],
                 Attributes(layer));
+            if (states is not null)
+            {
+                finalHidden.Add(outputs[1]);
+                if (isLstm)
+                {
+                    finalCell.Add(outputs[2]);
+                }
+            }
             if (wantSequence && last && layer.MergeMode != BidirectionalMerge.Concat)
             {
                 // Y [T, 2, B, H] → [T, B, H].
@@ -85,18 +112,21 @@ internal static class RecurrentConverter
             }
         }
 
+        // The states, stacked layer by stacked layer: [L·D, B, H] (a Concat even of one, so the graph output is a value of its own).
+        var hn = states is null ? null : builder.Node("Concat", prefix, [.. finalHidden], AttributeProto.Int("axis", 0));
+        var cn = states is null || !isLstm ? null : builder.Node("Concat", prefix, [.. finalCell], AttributeProto.Int("axis", 0));
         if (!layer.ReturnSequences && layer.MergeMode != BidirectionalMerge.Concat)
         {
             // Y_h [2, B, H] → [B, H].
-            return MergeDirections(builder, layer, lastHidden!, axis: 0);
+            return (MergeDirections(builder, layer, lastHidden!, axis: 0), hn, cn);
         }
 
         if (!layer.ReturnSequences)
         {
             // Y_h [D, B, H] → [B, D·H].
-            return directions == 1
+            return (directions == 1
                 ? builder.Node("Squeeze", prefix, [lastHidden!, builder.Int64s(0)])
-                : builder.Node("Reshape", prefix, [builder.Node("Transpose", prefix, [lastHidden!], AttributeProto.Ints("perm", 1, 0, 2)), builder.Int64s(0, -1)]);
+                : builder.Node("Reshape", prefix, [builder.Node("Transpose", prefix, [lastHidden!], AttributeProto.Ints("perm", 1, 0, 2)), builder.Int64s(0, -1)]), hn, cn);
         }
 
         if (seesLeftPadding)
@@ -104,7 +134,7 @@ internal static class RecurrentConverter
             x = ReverseTime(builder, prefix, ReverseSequence(builder, prefix, x, mask!));
         }
 
-        return builder.Node("Transpose", prefix, [x], AttributeProto.Ints("perm", 1, 0, 2));
+        return (builder.Node("Transpose", prefix, [x], AttributeProto.Ints("perm", 1, 0, 2)), hn, cn);
     }
 
     /// <summary>

@@ -32,6 +32,8 @@ internal static class SequentialConverter
         // Where the padding lies in the current value: a go-backwards layer that returns sequences emits them in
         // reversed order (with the reversed mask), which moves the padding to the other end.
         var padding = options.Padding;
+        List<ValueInfoProto> stateInputs = [];
+        List<(string Value, ValueInfoProto Info)> stateOutputs = [];
         foreach (var layer in model.Layers)
         {
             var outputShape = layer.ComputeOutputShape(shape);
@@ -79,7 +81,23 @@ internal static class SequentialConverter
                         throw PaddingUnknown(layer, mask, "ONNX's recurrent operators can only honour as per-sequence lengths");
                     }
 
-                    value = RecurrentConverter.Convert(builder, recurrent, value, mask, padding);
+                    (string Hidden, string? Cell)? states = null;
+                    if (options.StateInputsAndOutputs)
+                    {
+                        states = StateInputs(builder, recurrent, stateInputs);
+                    }
+
+                    (value, var finalHidden, var finalCell) = RecurrentConverter.Convert(builder, recurrent, value, mask, padding, states);
+                    if (states is not null)
+                    {
+                        var dims = StateDims(recurrent);
+                        stateOutputs.Add((finalHidden!, new ValueInfoProto($"{layer.Name}.h_n", OnnxDataType.Float, dims)));
+                        if (finalCell is not null)
+                        {
+                            stateOutputs.Add((finalCell, new ValueInfoProto($"{layer.Name}.c_n", OnnxDataType.Float, dims)));
+                        }
+                    }
+
                     hasTime &= recurrent.ReturnSequences;
                     if (mask is not null && recurrent.ReversesTime)
                     {
@@ -100,6 +118,12 @@ internal static class SequentialConverter
         }
 
         builder.Output(value, options.OutputName);
+        foreach (var (stateValue, info) in stateOutputs)
+        {
+            builder.Reserve(info.Name);
+            builder.Output(stateValue, info.Name);
+        }
+
         var outputDims = new OnnxDim[shape.Length + 1];
         outputDims[0] = OnnxDim.Symbolic("batch");
         for (var i = 0; i < shape.Length; i++)
@@ -112,10 +136,31 @@ internal static class SequentialConverter
             null,
             builder.Nodes,
             builder.Initializers,
-            [new ValueInfoProto(options.InputName, OnnxDataType.Float, inputDims)],
-            [new ValueInfoProto(options.OutputName, OnnxDataType.Float, outputDims)]);
+            [new ValueInfoProto(options.InputName, OnnxDataType.Float, inputDims), .. stateInputs],
+            [new ValueInfoProto(options.OutputName, OnnxDataType.Float, outputDims), .. stateOutputs.Select(o => o.Info)]);
         var version = typeof(Sequential).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
         return new ModelProto(OnnxExporter.IrVersion, OnnxExporter.OpsetVersion, "Rnn", version.Split('+')[0], options.Description, graph);
+    }
+
+    /// <summary>[L·D, batch, H]: a recurrent layer's states, PyTorch's layout.</summary>
+    private static OnnxDim[] StateDims(Recurrent layer) => [OnnxDim.Fixed(layer.NumLayers * layer.Directions), OnnxDim.Symbolic("batch"), OnnxDim.Fixed(layer.Units)];
+
+    /// <summary>Declares the graph inputs <c>{layer}.h0</c> (and <c>{layer}.c0</c>) and returns their names.</summary>
+    private static (string Hidden, string? Cell) StateInputs(OnnxGraphBuilder builder, Recurrent layer, List<ValueInfoProto> inputs)
+    {
+        var dims = StateDims(layer);
+        var hidden = $"{layer.Name}.h0";
+        builder.Reserve(hidden);
+        inputs.Add(new ValueInfoProto(hidden, OnnxDataType.Float, dims));
+        if (layer.Kind != CellKind.Lstm)
+        {
+            return (hidden, null);
+        }
+
+        var cell = $"{layer.Name}.c0";
+        builder.Reserve(cell);
+        inputs.Add(new ValueInfoProto(cell, OnnxDataType.Float, dims));
+        return (hidden, cell);
     }
 
     private static NotSupportedException PaddingUnknown(Layer layer, MaskLengths mask, string why) => new(
