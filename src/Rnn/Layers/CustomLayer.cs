@@ -41,6 +41,8 @@ public abstract class CustomLayer : Layer
 {
     private Tensor<float>? _input;
     private Tensor<float>? _output;
+    private bool[] _mask = [];
+    private int _maskLength;
     private int _rank;
 
     /// <summary>Creates the layer.</summary>
@@ -57,6 +59,13 @@ public abstract class CustomLayer : Layer
     /// its own (the output keeps the time axis, step for step). False by default: the mask stops here.
     /// </summary>
     protected virtual bool PassesMask => false;
+
+    /// <summary>
+    /// The [batch, time] mask on the input of the current <see cref="Forward"/> and of the pass <see cref="Backward"/>
+    /// follows, row-major (sample b, step t at <c>b · time + t</c>), true at real steps; empty when the input has no mask.
+    /// A layer that reduces over time (attention, pooling) reads it to skip padding.
+    /// </summary>
+    protected ReadOnlySpan<bool> StepMask => _mask.AsSpan(0, _maskLength);
 
     /// <summary>The layer's kind as model files record it: the full type name.</summary>
     internal override string TypeName => GetType().FullName ?? GetType().Name;
@@ -121,6 +130,13 @@ public abstract class CustomLayer : Layer
     internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
     {
         (_input, _output) = (null, null);
+        Buffers.Grow(ref _mask, mask.Length);
+        for (var i = 0; i < mask.Length; i++)
+        {
+            _mask[i] = mask[i] != 0;
+        }
+
+        _maskLength = mask.Length;
         Forward(input, output, training);
         if (training)
         {

@@ -73,6 +73,69 @@ public sealed class FeatureScale : CustomLayer
         => new(float.Parse(settings["initial"], CultureInfo.InvariantCulture), settings["passes_mask"] == "true", name);
 }
 
+/// <summary>A user's pooling layer: the mean over the real steps, read from <see cref="CustomLayer.StepMask"/>.</summary>
+public sealed class MaskedMean() : CustomLayer(null, "masked_mean")
+{
+    protected override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => [inputShape[^1]];
+
+    protected override void Forward(Tensor<float> input, Tensor<float> output, bool training)
+    {
+        var (batch, time, features) = ((int)input.Lengths[0], (int)input.Lengths[1], (int)input.Lengths[2]);
+        Span<float> x = Values(input), y = Values(output);
+        var mask = StepMask;
+        y.Clear();
+        for (var b = 0; b < batch; b++)
+        {
+            var count = 0;
+            for (var t = 0; t < time; t++)
+            {
+                if (mask.IsEmpty || mask[(b * time) + t])
+                {
+                    count++;
+                    for (var f = 0; f < features; f++)
+                    {
+                        y[(b * features) + f] += x[(((b * time) + t) * features) + f];
+                    }
+                }
+            }
+
+            for (var f = 0; count > 0 && f < features; f++)
+            {
+                y[(b * features) + f] /= count;
+            }
+        }
+    }
+
+    protected override void Backward(Tensor<float> input, Tensor<float> output, Tensor<float> outputGradient, Tensor<float>? inputGradient)
+    {
+        if (inputGradient is null)
+        {
+            return;
+        }
+
+        var (batch, time, features) = ((int)input.Lengths[0], (int)input.Lengths[1], (int)input.Lengths[2]);
+        Span<float> dy = Values(outputGradient), dx = Values(inputGradient);
+        var mask = StepMask;
+        for (var b = 0; b < batch; b++)
+        {
+            var count = 0;
+            for (var t = 0; t < time; t++)
+            {
+                count += mask.IsEmpty || mask[(b * time) + t] ? 1 : 0;
+            }
+
+            for (var t = 0; t < time; t++)
+            {
+                var real = mask.IsEmpty || mask[(b * time) + t];
+                for (var f = 0; f < features; f++)
+                {
+                    dx[(((b * time) + t) * features) + f] = real ? dy[(b * features) + f] / count : 0f;
+                }
+            }
+        }
+    }
+}
+
 public sealed class CustomLayerTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("rnn-custom-").FullName;
@@ -148,6 +211,26 @@ public sealed class CustomLayerTests : IDisposable
         {
             Assert.NotEqual(alone, withPadding);
         }
+    }
+
+    /// <summary>A custom layer that reads the mask pools like the built-in layer, forward and through a training step.</summary>
+    [Fact]
+    public void StepMask_LetsACustomPoolingLayerSkipPadding_LikeTheBuiltInOne()
+    {
+        Sequential Model(Layer pooling)
+        {
+            var model = new Sequential([new Embedding(15, 4, maskZero: true), new Gru(5, returnSequences: true), pooling, new Dense(2)], seed: 8);
+            model.Compile(new Sgd(0.1f), Loss.MeanSquaredError);
+            return model;
+        }
+
+        var custom = Model(new MaskedMean());
+        var builtIn = Model(new GlobalAveragePooling1D());
+        var ids = TestUtil.ToTensor([3, 4, 0, 0, 5, 1, 2, 7, 9, 0, 0, 0], 3, 4);
+        var y = TestUtil.ToTensor([0.5f, -0.5f, 1f, 0f, -1f, 0.25f], 3, 2);
+        TestUtil.AssertClose(TestUtil.ToDoubles(TestUtil.Span(builtIn.Predict(ids))), TestUtil.Span(custom.Predict(ids)), 1e-6, "prediction");
+        Assert.Equal(builtIn.TrainOnBatch(ids, y), custom.TrainOnBatch(ids, y), 1e-6f);
+        TestUtil.AssertClose(TestUtil.ToDoubles(builtIn.GetWeights().SelectMany(w => w).ToArray()), custom.GetWeights().SelectMany(w => w).ToArray(), 1e-6, "weights after a step");
     }
 
     [Fact]
