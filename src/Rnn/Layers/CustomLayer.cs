@@ -32,8 +32,9 @@ namespace Rnn.Layers;
 /// }
 /// </code>
 /// Shapes exclude the batch axis and use -1 for a size that varies between calls: for inputs of rank 3
-/// ([batch, time, features]) the time axis varies. A mask (from <see cref="Masking"/> or <see cref="Embedding"/>) stops at a
-/// custom layer unless <see cref="PassesMask"/> says the layer keeps each time step in its place. Model files record the
+/// ([batch, time, features]) the time axis varies. A mask (from <see cref="Masking"/> or <see cref="Embedding"/>) reaches the
+/// layer as <see cref="StepMask"/> and stops there unless <see cref="PassesMask"/> says the layer keeps each time step in
+/// its place. Model files record the
 /// layer's full type name and <see cref="GetSettings"/>; <see cref="Sequential.Load(string, IReadOnlyDictionary{string, CustomLayerFactory}?)"/>
 /// recreates it with the factory given for that name. ONNX export does not know custom layers.
 /// </summary>
