@@ -53,10 +53,7 @@ public sealed partial class Sequential
                 argument);
         }
 
-        if (!sampleWeight.IsDense)
-        {
-            throw new ArgumentException($"{argument} must be a dense tensor.", argument);
-        }
+        RequireDense(sampleWeight, argument);
 
         var values = sampleWeight.AsFlatSpan();
         for (var i = 0; i < values.Length; i++)

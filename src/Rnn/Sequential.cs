@@ -784,10 +784,7 @@ public sealed partial class Sequential
                 yName);
         }
 
-        if (!y.IsDense)
-        {
-            throw new ArgumentException($"{yName} must be a dense tensor.", yName);
-        }
+        RequireDense(y, yName);
 
         return samples;
     }
@@ -805,10 +802,7 @@ public sealed partial class Sequential
             throw new ArgumentException($"{name} must hold at least one sample, [samples, ...], but has shape {x.ShapeString()}.", name);
         }
 
-        if (!x.IsDense)
-        {
-            throw new ArgumentException($"{name} must be a dense tensor.", name);
-        }
+        RequireDense(x, name);
 
         if (!IsBuilt)
         {
@@ -832,6 +826,14 @@ public sealed partial class Sequential
         // The first layer names what is wrong with the input (rank, features, token ids...).
         _layers[0].PrepareForward(x);
         return (int)x.Lengths[0];
+    }
+
+    private static void RequireDense(Tensor<float> tensor, string name)
+    {
+        if (!tensor.IsDense)
+        {
+            throw new ArgumentException($"{name} must be a dense tensor.", name);
+        }
     }
 
     private ExecutionPlan PlanFor(Tensor<float> x, Tensor<float>? y, int batch)

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace Rnn.Layers;
 
@@ -30,19 +29,7 @@ public abstract class GlobalPooling1D : Layer
     public Tensor<float> Forward(Tensor<float> input, Tensor<bool>? mask, bool training = false)
     {
         PrepareForward(input);
-        ReadOnlySpan<byte> bytes = default;
-        if (mask is not null)
-        {
-            if (mask.Rank != 2 || mask.Lengths[0] != input.Lengths[0] || mask.Lengths[1] != input.Lengths[1] || !mask.IsDense)
-            {
-                throw new ArgumentException(
-                    $"Layer '{Name}' expects a dense mask of shape [{input.Lengths[0]}, {input.Lengths[1]}] ([batch, time] for input shape {input.ShapeString()}) but received {TensorExtensions.ShapeString(mask.Lengths)}.",
-                    nameof(mask));
-            }
-
-            bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref mask.GetPinnableReference(), (int)mask.FlattenedLength));
-        }
-
+        var bytes = StepMaskOf(input, mask);
         var output = TensorExtensions.Zeros(OutputShapeFor(input));
         ForwardCore(input, output, bytes, training);
         return output;

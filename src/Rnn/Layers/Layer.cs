@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Rnn.Layers;
 
@@ -311,6 +312,32 @@ public abstract class Layer
             throw new ArgumentException(
                 $"Layer '{Name}' expects the {what} to have shape {TensorExtensions.ShapeString(expected)} ({context}) but received {tensor.ShapeString()}.");
         }
+    }
+
+    /// <summary>
+    /// Checks a [batch, time] mask against a [batch, time, ...] input, naming the layer, what it expected and what came,
+    /// and views it as bytes (1 at real steps); empty when <paramref name="mask"/> is null.
+    /// </summary>
+    /// <param name="input">The input the mask belongs to.</param>
+    /// <param name="mask">The mask, or null.</param>
+    /// <returns>[batch · time] bytes, or empty.</returns>
+    /// <exception cref="ArgumentException">The mask is not a dense [batch, time] tensor.</exception>
+    private protected ReadOnlySpan<byte> StepMaskOf(Tensor<float> input, Tensor<bool>? mask)
+    {
+        if (mask is null)
+        {
+            return default;
+        }
+
+        var (batch, time) = (input.Lengths[0], input.Lengths[1]);
+        if (mask.Rank != 2 || mask.Lengths[0] != batch || mask.Lengths[1] != time || !mask.IsDense)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' expects a dense mask of shape [{batch}, {time}] ([batch, time] for input shape {input.ShapeString()}) but received {TensorExtensions.ShapeString(mask.Lengths)}.",
+                nameof(mask));
+        }
+
+        return MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref mask.GetPinnableReference(), checked((int)(batch * time))));
     }
 
     private void EnsureBuilt(Tensor<float> input)

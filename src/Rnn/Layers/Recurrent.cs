@@ -94,17 +94,8 @@ public abstract class Recurrent : Layer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(numLayers, 1);
-        if (!(dropout >= 0f && dropout < 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"Layer '{Name}': dropout must be in [0, 1) but was {dropout.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
-        if (!(inputDropout >= 0f && inputDropout < 1f))
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(inputDropout), inputDropout, $"Layer '{Name}': inputDropout must be in [0, 1) but was {inputDropout.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
+        CheckRate(dropout, nameof(dropout));
+        CheckRate(inputDropout, nameof(inputDropout));
         if (dropout > 0f && numLayers == 1)
         {
             throw new ArgumentException(
@@ -113,11 +104,7 @@ public abstract class Recurrent : Layer
                 nameof(dropout));
         }
 
-        if (!(recurrentDropout >= 0f && recurrentDropout < 1f))
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(recurrentDropout), recurrentDropout, $"Layer '{Name}': recurrentDropout must be in [0, 1) but was {recurrentDropout.ToString(CultureInfo.InvariantCulture)}.");
-        }
+        CheckRate(recurrentDropout, nameof(recurrentDropout));
 
         if (!Enum.IsDefined(initialization))
         {
@@ -158,6 +145,15 @@ public abstract class Recurrent : Layer
         Stateful = stateful;
         UseBias = useBias;
         Initialization = initialization;
+    }
+
+    /// <summary>Throws unless the dropout probability <paramref name="rate"/> is in [0, 1).</summary>
+    private void CheckRate(float rate, string name)
+    {
+        if (!(rate >= 0f && rate < 1f))
+        {
+            throw new ArgumentOutOfRangeException(name, rate, $"Layer '{Name}': {name} must be in [0, 1) but was {rate.ToString(CultureInfo.InvariantCulture)}.");
+        }
     }
 
     /// <summary>H, the number of hidden units of each direction of each layer.</summary>
@@ -282,18 +278,7 @@ public abstract class Recurrent : Layer
             CheckShape(initialCell, stateShape, "initial cell state", $"[numLayers · directions, batch, units] for input shape {input.ShapeString()}");
         }
 
-        ReadOnlySpan<byte> maskBytes = default;
-        if (mask is not null)
-        {
-            if (mask.Rank != 2 || mask.Lengths[0] != batch || mask.Lengths[1] != time || !mask.IsDense)
-            {
-                throw new ArgumentException(
-                    $"Layer '{Name}' expects a dense mask of shape [{batch}, {time}] ([batch, time] for input shape {input.ShapeString()}) but received {TensorExtensions.ShapeString(mask.Lengths)}.",
-                    nameof(mask));
-            }
-
-            maskBytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref mask.GetPinnableReference(), batch * time));
-        }
+        var maskBytes = StepMaskOf(input, mask);
 
         var output = TensorExtensions.Zeros(OutputShapeFor(input));
         var finalHidden = ReturnState ? TensorExtensions.Zeros(stateShape) : null;
@@ -524,18 +509,7 @@ public abstract class Recurrent : Layer
             }
         }
 
-        for (var index = 0; index < _scans.Length; index++)
-        {
-            if (!finalHidden.IsEmpty)
-            {
-                _scans[index].FinalHidden.CopyTo(finalHidden.Slice(index * block, block));
-            }
-
-            if (!finalCell.IsEmpty)
-            {
-                _scans[index].FinalCell.CopyTo(finalCell.Slice(index * block, block));
-            }
-        }
+        CopyFinalStates(finalHidden, finalCell, block);
 
         if (training)
         {
@@ -547,18 +521,28 @@ public abstract class Recurrent : Layer
         if (carried)
         {
             // The scans copied h0 and c0 in; the carried states can now take the final ones.
-            Buffers.Grow(ref _carriedHidden, NumLayers * block);
-            Buffers.Grow(ref _carriedCell, _kind == CellKind.Lstm ? NumLayers * block : 0);
-            for (var index = 0; index < _scans.Length; index++)
+            var length = NumLayers * block;
+            Buffers.Grow(ref _carriedHidden, length);
+            Buffers.Grow(ref _carriedCell, _kind == CellKind.Lstm ? length : 0);
+            CopyFinalStates(_carriedHidden.AsSpan(0, length), _kind == CellKind.Lstm ? _carriedCell.AsSpan(0, length) : default, block);
+            _carriedBatch = batch;
+        }
+    }
+
+    /// <summary>Copies every scan's final h (and c) into [L·D, B, H] <paramref name="hidden"/> (and <paramref name="cell"/>), where not empty.</summary>
+    private void CopyFinalStates(Span<float> hidden, Span<float> cell, int block)
+    {
+        for (var index = 0; index < _scans.Length; index++)
+        {
+            if (!hidden.IsEmpty)
             {
-                _scans[index].FinalHidden.CopyTo(_carriedHidden.AsSpan(index * block, block));
-                if (_kind == CellKind.Lstm)
-                {
-                    _scans[index].FinalCell.CopyTo(_carriedCell.AsSpan(index * block, block));
-                }
+                _scans[index].FinalHidden.CopyTo(hidden.Slice(index * block, block));
             }
 
-            _carriedBatch = batch;
+            if (!cell.IsEmpty)
+            {
+                _scans[index].FinalCell.CopyTo(cell.Slice(index * block, block));
+            }
         }
     }
 

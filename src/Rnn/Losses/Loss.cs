@@ -243,15 +243,9 @@ public abstract class Loss
                 continue;
             }
 
-            if (weights.IsEmpty)
-            {
-                total += RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale, r * targetWidth);
-            }
-            else
-            {
-                var weight = weights[r];
-                total += weight * RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale * weight, r * targetWidth);
-            }
+            // Without weights every row weighs 1: multiplying by 1 is exact, so the bits are those of no weights at all.
+            var weight = weights.IsEmpty ? 1f : weights[r];
+            total += weight * RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale * weight, r * targetWidth);
         }
 
         return (float)(total / count);

@@ -33,7 +33,8 @@ internal static class SequentialConverter
         // reversed order (with the reversed mask), which moves the padding to the other end.
         var padding = options.Padding;
         List<ValueInfoProto> stateInputs = [];
-        List<(string Value, ValueInfoProto Info)> stateOutputs = [];
+        List<ValueInfoProto> stateOutputs = [];
+        List<(string Value, string Name)> stateResults = [];
         foreach (var layer in model.Layers)
         {
             var outputShape = layer.ComputeOutputShape(shape);
@@ -82,19 +83,19 @@ internal static class SequentialConverter
                     }
 
                     (string Hidden, string? Cell)? states = null;
+                    var isLstm = recurrent.Kind == CellKind.Lstm;
                     if (options.StateInputsAndOutputs)
                     {
-                        states = StateInputs(builder, recurrent, stateInputs);
+                        states = (DeclareState(builder, recurrent, "h0", stateInputs), isLstm ? DeclareState(builder, recurrent, "c0", stateInputs) : null);
                     }
 
                     (value, var finalHidden, var finalCell) = RecurrentConverter.Convert(builder, recurrent, value, mask, padding, states);
                     if (states is not null)
                     {
-                        var dims = StateDims(recurrent);
-                        stateOutputs.Add((finalHidden!, new ValueInfoProto($"{layer.Name}.h_n", OnnxDataType.Float, dims)));
-                        if (finalCell is not null)
+                        stateResults.Add((finalHidden!, DeclareState(builder, recurrent, "h_n", stateOutputs)));
+                        if (isLstm)
                         {
-                            stateOutputs.Add((finalCell, new ValueInfoProto($"{layer.Name}.c_n", OnnxDataType.Float, dims)));
+                            stateResults.Add((finalCell!, DeclareState(builder, recurrent, "c_n", stateOutputs)));
                         }
                     }
 
@@ -118,10 +119,9 @@ internal static class SequentialConverter
         }
 
         builder.Output(value, options.OutputName);
-        foreach (var (stateValue, info) in stateOutputs)
+        foreach (var (stateValue, name) in stateResults)
         {
-            builder.Reserve(info.Name);
-            builder.Output(stateValue, info.Name);
+            builder.Output(stateValue, name);
         }
 
         var outputDims = new OnnxDim[shape.Length + 1];
@@ -137,30 +137,22 @@ internal static class SequentialConverter
             builder.Nodes,
             builder.Initializers,
             [new ValueInfoProto(options.InputName, OnnxDataType.Float, inputDims), .. stateInputs],
-            [new ValueInfoProto(options.OutputName, OnnxDataType.Float, outputDims), .. stateOutputs.Select(o => o.Info)]);
+            [new ValueInfoProto(options.OutputName, OnnxDataType.Float, outputDims), .. stateOutputs]);
         var version = typeof(Sequential).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
         return new ModelProto(OnnxExporter.IrVersion, OnnxExporter.OpsetVersion, "Rnn", version.Split('+')[0], options.Description, graph);
     }
 
-    /// <summary>[L·D, batch, H]: a recurrent layer's states, PyTorch's layout.</summary>
-    private static OnnxDim[] StateDims(Recurrent layer) => [OnnxDim.Fixed(layer.NumLayers * layer.Directions), OnnxDim.Symbolic("batch"), OnnxDim.Fixed(layer.Units)];
-
-    /// <summary>Declares the graph inputs <c>{layer}.h0</c> (and <c>{layer}.c0</c>) and returns their names.</summary>
-    private static (string Hidden, string? Cell) StateInputs(OnnxGraphBuilder builder, Recurrent layer, List<ValueInfoProto> inputs)
+    /// <summary>
+    /// Declares the graph input or output <c>{layer}.{what}</c> for one of a recurrent layer's states, [L·D, batch, H] in
+    /// PyTorch's layout: reserves its name (so no node takes it) and adds it to <paramref name="declared"/>.
+    /// </summary>
+    /// <returns>The name.</returns>
+    private static string DeclareState(OnnxGraphBuilder builder, Recurrent layer, string what, List<ValueInfoProto> declared)
     {
-        var dims = StateDims(layer);
-        var hidden = $"{layer.Name}.h0";
-        builder.Reserve(hidden);
-        inputs.Add(new ValueInfoProto(hidden, OnnxDataType.Float, dims));
-        if (layer.Kind != CellKind.Lstm)
-        {
-            return (hidden, null);
-        }
-
-        var cell = $"{layer.Name}.c0";
-        builder.Reserve(cell);
-        inputs.Add(new ValueInfoProto(cell, OnnxDataType.Float, dims));
-        return (hidden, cell);
+        var name = $"{layer.Name}.{what}";
+        builder.Reserve(name);
+        declared.Add(new ValueInfoProto(name, OnnxDataType.Float, [OnnxDim.Fixed(layer.NumLayers * layer.Directions), OnnxDim.Symbolic("batch"), OnnxDim.Fixed(layer.Units)]));
+        return name;
     }
 
     private static NotSupportedException PaddingUnknown(Layer layer, MaskLengths mask, string why) => new(
