@@ -170,7 +170,12 @@ public sealed partial class Sequential
             throw new InvalidDataException($"'{path}' has no input shape; only built models are saved.");
         }
 
-        var layers = layersConfig.Select(l => LayerFactory.Create(l.Type ?? string.Empty, l.Name ?? string.Empty, l.Config ?? [], customLayers)).ToList();
+        var layers = layersConfig.Select(l =>
+        {
+            var layer = LayerFactory.Create(l.Type ?? string.Empty, l.Name ?? string.Empty, l.Config ?? [], customLayers);
+            layer.Trainable = l.Trainable ?? true;
+            return layer;
+        }).ToList();
         var model = new Sequential([], config.Seed, string.IsNullOrWhiteSpace(config.Name) ? "sequential" : config.Name);
         try
         {
@@ -255,7 +260,7 @@ public sealed partial class Sequential
         {
             [FormatKey] = FormatValue,
             [ModelMetadataKey] = JsonSerializer.Serialize(
-                new ModelConfigJson(Name, Seed, _inputShape, [.. _layers.Select(l => new LayerConfigJson(l.TypeName, l.Name, l.GetConfig()))]),
+                new ModelConfigJson(Name, Seed, _inputShape, [.. _layers.Select(l => new LayerConfigJson(l.TypeName, l.Name, l.GetConfig(), l.Trainable ? null : false))]),
                 ModelFileJsonContext.Default.ModelConfigJson),
         };
         if (Optimizer is not null && Loss is not null)

@@ -31,6 +31,10 @@ public sealed partial class Sequential
     private readonly RandomSource _random;
     private readonly Dictionary<string, float> _batchLogs = [];
     private Parameter[] _parameters = [];
+    private Parameter[] _trainable = [];
+    private Parameter[]? _trainableFrom;
+    private bool[] _trainableLayers = [];
+    private int _firstTrainableLayer;
     private int[]? _inputShape;
     private Metric[] _metrics = [];
 
@@ -76,8 +80,21 @@ public sealed partial class Sequential
     /// <summary>Whether every layer has its parameters.</summary>
     public bool IsBuilt => _inputShape is not null;
 
-    /// <summary>Every trainable parameter, layer by layer (empty until built).</summary>
+    /// <summary>Every parameter, trainable or frozen, layer by layer (empty until built).</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>
+    /// The parameters training updates: those of the layers whose <see cref="Layer.Trainable"/> is true, layer by layer
+    /// (Keras's <c>trainable_weights</c>). The optimizer sees only these, so gradient clipping by global norm sums over them.
+    /// </summary>
+    public IReadOnlyList<Parameter> TrainableParameters
+    {
+        get
+        {
+            RefreshTrainable();
+            return _trainable;
+        }
+    }
 
     /// <summary>The optimizer given to <see cref="Compile"/>.</summary>
     public Optimizer? Optimizer { get; private set; }
@@ -612,7 +629,10 @@ public sealed partial class Sequential
 
         text.AppendLine(new string('=', 72));
         var total = _parameters.Sum(p => (long)p.Length);
+        var trainable = TrainableParameters.Sum(p => (long)p.Length);
         text.AppendLine(CultureInfo.InvariantCulture, $"Total params: {total:N0} ({total * 4 / 1024.0:0.00} KB)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Trainable params: {trainable:N0} ({trainable * 4 / 1024.0:0.00} KB)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Non-trainable params: {total - trainable:N0} ({(total - trainable) * 4 / 1024.0:0.00} KB)");
         if (!IsBuilt)
         {
             text.AppendLine("The model is not built yet: declare the first layer's inputShape, call Build, or pass it data.");
@@ -698,14 +718,41 @@ public sealed partial class Sequential
         }
 
         UpdateMetrics(plan);
-        foreach (var parameter in _parameters)
+        RefreshTrainable();
+        foreach (var parameter in _trainable)
         {
             parameter.ZeroGradient();
         }
 
-        plan.Backward(_layers);
-        optimizer.Step(_parameters);
+        plan.Backward(_layers, _firstTrainableLayer);
+        optimizer.Step(_trainable);
         return value;
+    }
+
+    /// <summary>
+    /// Brings <see cref="TrainableParameters"/> and the first layer backward must reach up to date with the layers'
+    /// <see cref="Layer.Trainable"/> flags, which callers may flip at any time; allocates only when something changed.
+    /// </summary>
+    private void RefreshTrainable()
+    {
+        var changed = _trainableFrom != _parameters || _trainableLayers.Length != _layers.Count;
+        for (var i = 0; i < _layers.Count && !changed; i++)
+        {
+            changed = _trainableLayers[i] != _layers[i].Trainable;
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        _trainableLayers = [.. _layers.Select(l => l.Trainable)];
+        _trainable = [.. _layers.Where(l => l.Trainable).SelectMany(l => l.Parameters)];
+        _trainableFrom = _parameters;
+
+        // Backward stops at the first layer that has something to train: nothing before it needs a gradient.
+        var first = _layers.FindIndex(l => l.Trainable && l.Parameters.Count > 0);
+        _firstTrainableLayer = first < 0 ? _layers.Count : first;
     }
 
     private void UpdateMetrics(ExecutionPlan plan)

@@ -114,7 +114,8 @@ public abstract class CustomLayer : Layer
 
     /// <summary>
     /// Backpropagates through the last training <see cref="Forward"/>: writes dL/dinput and adds (<c>+=</c>) dL/dweight to
-    /// every weight's <see cref="Parameter.Gradient"/>.
+    /// every weight's <see cref="Parameter.Gradient"/>. When the layer is frozen (<see cref="Layer.Trainable"/> false) nothing
+    /// reads the weight gradients: skip them if that saves time, as the built-in layers do.
     /// </summary>
     /// <param name="input">The input of that pass.</param>
     /// <param name="output">Its output.</param>

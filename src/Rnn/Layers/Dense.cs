@@ -113,8 +113,12 @@ public sealed class Dense : Layer
         }
 
         // dW += dZᵀ · X,  db += Σ_rows dZ,  dX = dZ · W
-        Gemm.MultiplyAtB(dz, Units, x, inFeatures, _weight!.Grad, inFeatures, Units, inFeatures, rows, accumulate: true);
-        if (_bias is not null)
+        if (Trainable)
+        {
+            Gemm.MultiplyAtB(dz, Units, x, inFeatures, _weight!.Grad, inFeatures, Units, inFeatures, rows, accumulate: true);
+        }
+
+        if (_bias is not null && Trainable)
         {
             for (var r = 0; r < rows; r++)
             {
@@ -124,7 +128,7 @@ public sealed class Dense : Layer
 
         if (inputGradient is not null)
         {
-            Gemm.MultiplyAB(dz, Units, _weight.Data, inFeatures, inputGradient.AsFlatSpan(), inFeatures, rows, inFeatures, Units, accumulate: false);
+            Gemm.MultiplyAB(dz, Units, _weight!.Data, inFeatures, inputGradient.AsFlatSpan(), inFeatures, rows, inFeatures, Units, accumulate: false);
         }
     }
 

@@ -123,6 +123,12 @@ public sealed class Embedding : Layer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void BackwardCore(Tensor<float> outputGradient, Tensor<float>? inputGradient)
     {
+        inputGradient?.AsFlatSpan().Clear();
+        if (!Trainable)
+        {
+            return;
+        }
+
         var ids = _input!.AsFlatSpan();
         var dy = outputGradient.AsFlatSpan();
         var grad = _weight!.Grad;
@@ -131,8 +137,6 @@ public sealed class Embedding : Layer
             var row = grad.AsSpan((int)ids[i] * OutputDim, OutputDim);
             TensorPrimitives.Add(row, dy.Slice(i * OutputDim, OutputDim), row);
         }
-
-        inputGradient?.AsFlatSpan().Clear();
     }
 
     private protected override void ValidateInputShape(ReadOnlySpan<int> inputShape)

@@ -74,8 +74,18 @@ public abstract class Layer
         }
     }
 
-    /// <summary>Total number of trainable values (0 before the layer is built).</summary>
+    /// <summary>Total number of parameter values, trainable or frozen (0 before the layer is built).</summary>
     public long ParameterCount => Parameters.Sum(p => (long)p.Length);
+
+    /// <summary>
+    /// Whether training updates this layer's parameters (Keras's <c>trainable</c>; default true). A frozen layer
+    /// (false) still passes gradients back to the layers before it, and its dropout still acts in training, but
+    /// <see cref="Sequential"/> gives its parameters to no optimizer, and the backward pass of a built-in layer
+    /// leaves <see cref="Parameter.Gradient"/> as it was instead of adding dL/dparameter (which saves the weight-gradient
+    /// products). Backward in a model stops at the first layer with trainable parameters. Use it to keep pretrained weights fixed, e.g. an <see cref="Embedding"/> loaded from word vectors,
+    /// or an encoder while a new head trains. Takes effect at the next training step; model files keep it.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 
     /// <summary>The seed for initialization and dropout: given, assigned by a model, or drawn at random when the layer is built.</summary>
     public int? Seed => _seed;
@@ -131,7 +141,7 @@ public abstract class Layer
 
     /// <summary>
     /// Backpropagates through the last <c>training: true</c> <see cref="Forward(Tensor{float}, bool)"/>: returns dL/dinput and adds
-    /// dL/dparameter to every parameter's gradient.
+    /// dL/dparameter to every parameter's gradient (a frozen built-in layer adds nothing: see <see cref="Trainable"/>).
     /// </summary>
     /// <param name="outputGradient">dL/doutput, the shape of the last output.</param>
     /// <returns>dL/dinput, the shape of the last input.</returns>
@@ -219,7 +229,7 @@ public abstract class Layer
 
     /// <summary>
     /// The backward pass after <see cref="CheckBackward"/> accepted <paramref name="outputGradient"/>: writes dL/dinput
-    /// (overwriting) and adds the parameter gradients.
+    /// (overwriting) and adds the parameter gradients, unless <see cref="Trainable"/> is false.
     /// </summary>
     /// <param name="outputGradient">dL/doutput.</param>
     /// <param name="inputGradient">dL/dinput, the shape of the last input (written); null when nobody needs it (the first layer of a model), which saves its GEMM.</param>

@@ -648,7 +648,8 @@ public abstract class Recurrent : Layer
                     width,
                     hasFinalHidden ? finalGradient : default,
                     finalCell.IsEmpty ? default : finalCell.Slice(index * block, block),
-                    inputGradient: layer > 0 || !dInput.IsEmpty);
+                    inputGradient: layer > 0 || !dInput.IsEmpty,
+                    weightGradients: Trainable);
             }
 
             RunLayer(layer, batch);

@@ -107,6 +107,7 @@ internal sealed class RecurrentScan : IWorkerJob
     private int _outputOffset;
     private int _outputStride;
     private bool _wantInputGradient;
+    private bool _wantWeightGradients;
 
     public RecurrentScan(CellKind kind, int inputSize, int hidden, bool reverse, Parameter weightIh, Parameter weightHh, Parameter? biasIh, Parameter? biasHh)
     {
@@ -266,7 +267,8 @@ internal sealed class RecurrentScan : IWorkerJob
     /// <param name="finalHiddenGradient">[B, H] dL/dh of the final state, or empty.</param>
     /// <param name="finalCellGradient">[B, H] dL/dc of the final state (Lstm), or empty.</param>
     /// <param name="inputGradient">Whether to compute dL/dX into <see cref="InputGradient"/>.</param>
-    public void PrepareBackward(float[]? outputGradient, int outputOffset, int outputStride, ReadOnlySpan<float> finalHiddenGradient, ReadOnlySpan<float> finalCellGradient, bool inputGradient)
+    /// <param name="weightGradients">Whether to add the weight and bias gradients (false for a frozen layer).</param>
+    public void PrepareBackward(float[]? outputGradient, int outputOffset, int outputStride, ReadOnlySpan<float> finalHiddenGradient, ReadOnlySpan<float> finalCellGradient, bool inputGradient, bool weightGradients)
     {
         var block = _batch * Hidden;
         _backward = true;
@@ -274,6 +276,7 @@ internal sealed class RecurrentScan : IWorkerJob
         _outputOffset = outputOffset;
         _outputStride = outputStride;
         _wantInputGradient = inputGradient;
+        _wantWeightGradients = weightGradients;
         RefreshBackwardWeights();
         _dh.EnsureCapacity(block);
         CopyOrClear(finalHiddenGradient, _dh.Span(block));
@@ -646,7 +649,7 @@ internal sealed class RecurrentScan : IWorkerJob
         var previousStates = (recurrentMask is null ? states : _droppedStates.Span((time + 1) * block)).Slice(Reverse ? block : 0, rows * hidden);
         var (first, rowsEnd) = WorkerPool.EqualPart(gh, worker, workers, UnitBlock);
         var count = rowsEnd - first;
-        if (count > 0)
+        if (count > 0 && _wantWeightGradients)
         {
             Gemm.MultiplyAtB(gates[first..], gh, _x.AsSpan(0, rows * InputSize), InputSize, _weightIh.Grad.AsSpan(first * InputSize, count * InputSize), InputSize, count, InputSize, rows, accumulate: true);
             Gemm.MultiplyAtB(hiddenGradients[first..], gh, previousStates, hidden, _weightHh.Grad.AsSpan(first * hidden, count * hidden), hidden, count, hidden, rows, accumulate: true);

@@ -168,15 +168,21 @@ internal sealed class ExecutionPlan
 
     private static int StepCount(ReadOnlySpan<nint> shape) => (int)(shape.Length >= 2 ? shape[0] * shape[1] : shape[0]);
 
-    /// <summary>Backpropagates <see cref="OutputGradient"/> through every layer (the first one's input gradient is not computed).</summary>
+    /// <summary>
+    /// Backpropagates <see cref="OutputGradient"/> through layers <paramref name="first"/> and after; the input gradient of
+    /// layer <paramref name="first"/> is not computed, as no layer before it has parameters to train.
+    /// </summary>
+    /// <param name="layers">The model's layers.</param>
+    /// <param name="first">The first layer with trainable parameters (<c>layers.Count</c> when there is none).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Backward(IReadOnlyList<Layer> layers)
+    public void Backward(IReadOnlyList<Layer> layers, int first)
     {
         var gradient = OutputGradient;
-        for (var i = layers.Count - 1; i >= 0; i--)
+        for (var i = layers.Count - 1; i >= first; i--)
         {
-            layers[i].BackwardCore(gradient, InputGradients[i]);
-            gradient = InputGradients[i]!;
+            var inputGradient = i == first ? null : InputGradients[i];
+            layers[i].BackwardCore(gradient, inputGradient);
+            gradient = inputGradient!;
         }
     }
 }

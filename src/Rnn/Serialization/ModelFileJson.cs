@@ -5,8 +5,15 @@ namespace Rnn.Serialization;
 /// <summary>The architecture of a model, stored as JSON in a model file's <c>__metadata__</c> under <c>rnn.model</c>.</summary>
 internal sealed record ModelConfigJson(string Name, int Seed, int[]? InputShape, List<LayerConfigJson> Layers);
 
-/// <summary>One layer: its kind (<c>Lstm</c>, <c>Dense</c>, ...), name, and options.</summary>
-internal sealed record LayerConfigJson(string Type, string Name, Dictionary<string, string> Config);
+/// <summary>
+/// One layer: its kind (<c>Lstm</c>, <c>Dense</c>, ...), name, and options; <c>trainable: false</c> for a frozen layer
+/// (written only then, kept apart from the options a custom layer's factory receives).
+/// </summary>
+internal sealed record LayerConfigJson(
+    string Type,
+    string Name,
+    Dictionary<string, string> Config,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Trainable = null);
 
 /// <summary>How the model was compiled, under <c>rnn.compile</c>.</summary>
 internal sealed record CompileConfigJson(ComponentConfigJson Optimizer, ComponentConfigJson Loss, List<string> Metrics);
