@@ -230,7 +230,8 @@ public sealed partial class Sequential
                 model.Compile(
                     Optimizer.FromConfig(compile.Optimizer.Name, compile.Optimizer.Config),
                     Loss.FromConfig(compile.Loss.Name, compile.Loss.Config),
-                    [.. (compile.Metrics ?? []).Select(Metric.FromName)]);
+                    [.. (compile.Metrics ?? []).Select(Metric.FromName)],
+                    [.. (compile.WeightedMetrics ?? []).Select(Metric.FromName)]);
             }
             catch (ArgumentException e)
             {
@@ -269,7 +270,8 @@ public sealed partial class Sequential
                 new CompileConfigJson(
                     new ComponentConfigJson(Optimizer.Name, new Dictionary<string, string>(Optimizer.GetConfig())),
                     new ComponentConfigJson(Loss.Name, new Dictionary<string, string>(Loss.GetConfig())),
-                    [.. _metrics.Select(m => m.Name)]),
+                    [.. _metrics.Select(m => m.Name)],
+                    _weightedMetrics.Length == 0 ? null : [.. _weightedMetrics.Select(m => m.Name)]),
                 ModelFileJsonContext.Default.CompileConfigJson);
         }
 

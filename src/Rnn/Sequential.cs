@@ -37,6 +37,8 @@ public sealed partial class Sequential
     private int _firstTrainableLayer;
     private int[]? _inputShape;
     private Metric[] _metrics = [];
+    private Metric[] _weightedMetrics = [];
+    private string[] _weightedNames = [];
 
     /// <summary>Creates a model from layers (more can be added with <see cref="Add"/>).</summary>
     /// <param name="layers">The layers, input first.</param>
@@ -96,14 +98,17 @@ public sealed partial class Sequential
         }
     }
 
-    /// <summary>The optimizer given to <see cref="Compile"/>.</summary>
+    /// <summary>The optimizer given to <see cref="Compile(Optimizer, Loss, Metric[])"/>.</summary>
     public Optimizer? Optimizer { get; private set; }
 
-    /// <summary>The loss given to <see cref="Compile"/>.</summary>
+    /// <summary>The loss given to <see cref="Compile(Optimizer, Loss, Metric[])"/>.</summary>
     public Loss? Loss { get; private set; }
 
-    /// <summary>The metrics given to <see cref="Compile"/>.</summary>
+    /// <summary>The metrics given to <see cref="Compile(Optimizer, Loss, Metric[])"/>, not weighted.</summary>
     public IReadOnlyList<Metric> Metrics => _metrics;
+
+    /// <summary>The metrics given to <see cref="Compile(Optimizer, Loss, IReadOnlyList{Metric}, IReadOnlyList{Metric})"/> as weighted metrics.</summary>
+    public IReadOnlyList<Metric> WeightedMetrics => _weightedMetrics;
 
     /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch (Keras's <c>model.stop_training</c>).</summary>
     public bool StopTraining { get; set; }
@@ -214,24 +219,64 @@ public sealed partial class Sequential
     /// <param name="optimizer">The optimizer.</param>
     /// <param name="loss">The loss to minimize.</param>
     /// <param name="metrics">Metrics reported during training and evaluation.</param>
-    public void Compile(Optimizer optimizer, Loss loss, params Metric[] metrics)
+    public void Compile(Optimizer optimizer, Loss loss, params Metric[] metrics) => Compile(optimizer, loss, metrics, []);
+
+    /// <summary>
+    /// Chooses how the model trains, with metrics that the sample and class weights weight (Keras's <c>weighted_metrics</c>):
+    /// each of those reports <c>Σ w·v / Σ w</c> over the sample-steps, with the weights <see cref="Fit"/>,
+    /// <see cref="Evaluate"/> and <see cref="TrainOnBatch"/> are given (class weights only in training, as for the loss),
+    /// and the plain mean when there are none. A weighted metric is logged under its name, or as
+    /// <c>weighted_{name}</c> when an unweighted metric has that name (Keras's rule), so both can be compiled.
+    /// </summary>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="loss">The loss to minimize.</param>
+    /// <param name="metrics">Metrics reported without weights.</param>
+    /// <param name="weightedMetrics">Metrics reported with the sample and class weights. Use new instances: a metric object holds state.</param>
+    /// <exception cref="ArgumentException">Two metrics would be logged under one name, or one instance is given twice.</exception>
+    public void Compile(Optimizer optimizer, Loss loss, IReadOnlyList<Metric> metrics, IReadOnlyList<Metric> weightedMetrics)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(weightedMetrics);
         var names = new HashSet<string>(StringComparer.Ordinal) { "loss" };
+        var instances = new HashSet<Metric>(ReferenceEqualityComparer.Instance);
         foreach (var metric in metrics)
         {
             ArgumentNullException.ThrowIfNull(metric, nameof(metrics));
-            if (!names.Add(metric.Name))
+            if (!names.Add(metric.Name) || !instances.Add(metric))
             {
                 throw new ArgumentException($"Model '{Name}' was given two metrics named '{metric.Name}' (or one named 'loss'); metric names must be unique.", nameof(metrics));
             }
         }
 
+        var unweighted = new HashSet<string>(names, StringComparer.Ordinal);
+        var weightedNames = new string[weightedMetrics.Count];
+        for (var i = 0; i < weightedMetrics.Count; i++)
+        {
+            var metric = weightedMetrics[i];
+            ArgumentNullException.ThrowIfNull(metric, nameof(weightedMetrics));
+            if (!instances.Add(metric))
+            {
+                throw new ArgumentException(
+                    $"Model '{Name}' was given the metric object '{metric.Name}' twice; a metric holds state, so each list needs its own instance (e.g. Metric.FromName(\"{metric.Name}\")).",
+                    nameof(weightedMetrics));
+            }
+
+            var logged = unweighted.Contains(metric.Name) ? "weighted_" + metric.Name : metric.Name;
+            if (!names.Add(logged))
+            {
+                throw new ArgumentException($"Model '{Name}' was given two weighted metrics logged as '{logged}'; metric names must be unique.", nameof(weightedMetrics));
+            }
+
+            weightedNames[i] = logged;
+        }
+
         Optimizer = optimizer;
         Loss = loss;
         _metrics = [.. metrics];
+        _weightedMetrics = [.. weightedMetrics];
+        _weightedNames = weightedNames;
     }
 
     /// <summary>
@@ -255,7 +300,7 @@ public sealed partial class Sequential
     /// Finite, non-negative weights of the training loss (Keras's <c>sample_weight</c>): [samples], or [samples, time] for
     /// a sequence output (one per sample-step). The loss of a batch is <c>(1/n) Σ_s w_s ℓ_s</c> over its n counted
     /// sample-steps. With <paramref name="validationSplit"/>, the held-out samples' weights weight the validation loss.
-    /// Metrics are not weighted.
+    /// The metrics compiled as weighted metrics are weighted too (and, in training, by <paramref name="classWeight"/>).
     /// </param>
     /// <param name="validationSampleWeight">Weights of the validation loss for <paramref name="validationData"/>, [samples] or [samples, time] (Keras's third element of <c>validation_data</c>); null for none.</param>
     /// <param name="callbacks">Callbacks (early stopping, checkpoints, logging, custom code).</param>
@@ -357,11 +402,7 @@ public sealed partial class Sequential
                 _random.Shuffle(order);
             }
 
-            foreach (var metric in _metrics)
-            {
-                metric.Reset();
-            }
-
+            ResetMetrics();
             var lossSum = 0.0;
             var seen = 0;
             var stopped = false;
@@ -385,11 +426,7 @@ public sealed partial class Sequential
                 seen += count;
                 _batchLogs.Clear();
                 _batchLogs["loss"] = (float)(lossSum / seen);
-                foreach (var metric in _metrics)
-                {
-                    _batchLogs[metric.Name] = metric.Result;
-                }
-
+                LogMetrics(_batchLogs);
                 display.BatchEnd(batch, _batchLogs);
                 foreach (var callback in callbackList)
                 {
@@ -449,11 +486,7 @@ public sealed partial class Sequential
         var weighting = CheckWeighting(plan.OutputShape.AsSpan(1), rows, sampleWeight, classWeight, loss);
         x.AsFlatSpan().CopyTo(plan.Input.AsFlatSpan());
         y.AsFlatSpan().CopyTo(plan.Target!.AsFlatSpan());
-        foreach (var metric in _metrics)
-        {
-            metric.Reset();
-        }
-
+        ResetMetrics();
         var stopped = false;
         return TrainStep(plan, optimizer, loss, 0, 0, NonFiniteLoss.Throw, ref stopped, RowWeights(plan, weighting, default, 0, loss));
     }
@@ -463,7 +496,7 @@ public sealed partial class Sequential
     /// <param name="y">Targets, [samples, ...].</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <param name="verbose">0: silent; 1 or 2: print the results.</param>
-    /// <param name="sampleWeight">Weights of the loss, [samples] or [samples, time], as in <see cref="Fit"/>; null for none. Metrics are not weighted.</param>
+    /// <param name="sampleWeight">Weights of the loss, [samples] or [samples, time], as in <see cref="Fit"/>; null for none. Metrics compiled as weighted metrics are weighted with them, the others not.</param>
     /// <returns><c>loss</c> and each metric by name.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The data does not suit the model.</exception>
@@ -717,7 +750,7 @@ public sealed partial class Sequential
             }
         }
 
-        UpdateMetrics(plan);
+        UpdateMetrics(plan, weights);
         RefreshTrainable();
         foreach (var parameter in _trainable)
         {
@@ -755,29 +788,51 @@ public sealed partial class Sequential
         _firstTrainableLayer = first < 0 ? _layers.Count : first;
     }
 
-    private void UpdateMetrics(ExecutionPlan plan)
+    /// <summary>Adds the batch in <paramref name="plan"/> to every metric; the weighted ones get <paramref name="weights"/> (per sample-step, or empty).</summary>
+    private void UpdateMetrics(ExecutionPlan plan, ReadOnlySpan<float> weights)
     {
         foreach (var metric in _metrics)
         {
-            if (plan.OutputMasked)
-            {
-                metric.Update(plan.Output, plan.Target!, plan.OutputMask);
-            }
-            else
-            {
-                metric.Update(plan.Output, plan.Target!);
-            }
+            metric.Update(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked);
+        }
+
+        foreach (var metric in _weightedMetrics)
+        {
+            metric.Update(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked, weights);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Dictionary<string, float> EvaluateRange(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss, SampleWeighting weighting)
+    private void ResetMetrics()
     {
         foreach (var metric in _metrics)
         {
             metric.Reset();
         }
 
+        foreach (var metric in _weightedMetrics)
+        {
+            metric.Reset();
+        }
+    }
+
+    /// <summary>Writes every metric's result into <paramref name="logs"/> under the name it is logged as.</summary>
+    private void LogMetrics(Dictionary<string, float> logs)
+    {
+        foreach (var metric in _metrics)
+        {
+            logs[metric.Name] = metric.Result;
+        }
+
+        for (var i = 0; i < _weightedMetrics.Length; i++)
+        {
+            logs[_weightedNames[i]] = _weightedMetrics[i].Result;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Dictionary<string, float> EvaluateRange(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss, SampleWeighting weighting)
+    {
+        ResetMetrics();
         var sum = 0.0;
         for (var offset = 0; offset < count; offset += batchSize)
         {
@@ -786,17 +841,14 @@ public sealed partial class Sequential
             CopyRows(x, start + offset, n, plan.Input);
             CopyRows(y, start + offset, n, plan.Target!);
             plan.Forward(_layers, training: false);
-            var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked, null, RowWeights(plan, weighting, default, start + offset, loss));
+            var weights = RowWeights(plan, weighting, default, start + offset, loss);
+            var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked, null, weights);
             sum += (double)value * n;
-            UpdateMetrics(plan);
+            UpdateMetrics(plan, weights);
         }
 
         var results = new Dictionary<string, float> { ["loss"] = (float)(sum / count) };
-        foreach (var metric in _metrics)
-        {
-            results[metric.Name] = metric.Result;
-        }
-
+        LogMetrics(results);
         return results;
     }
 

@@ -22,13 +22,17 @@ namespace Rnn.Metrics;
 /// and counts accumulate in double precision, so the result over several batches equals the metric computed
 /// on all of them at once, whatever the batch sizes. A mask excludes sample-steps from both.
 /// </para>
+/// <para>
+/// With sample weights w (Keras's <c>sample_weight</c>; a model passes them to the metrics compiled as
+/// <c>weightedMetrics</c>), <see cref="Result"/> is the weighted mean <c>Σ w·v / Σ w</c>; 0 while <c>Σ w</c> is 0.
+/// </para>
 /// <para>A metric holds state: use one instance per model, from one thread at a time.</para>
 /// </remarks>
 public abstract class Metric
 {
     private readonly string _owner;
     private double _total;
-    private long _count;
+    private double _weight;
 
     /// <summary>Creates a metric.</summary>
     /// <param name="name">The name given by the caller, or null for <paramref name="defaultName"/>.</param>
@@ -73,7 +77,7 @@ public abstract class Metric
     /// The mean of the per-sample-step values over everything counted since the last <see cref="Reset"/>;
     /// 0 before anything was counted (as Keras).
     /// </summary>
-    public float Result => _count == 0 ? 0f : (float)(_total / _count);
+    public float Result => _weight == 0 ? 0f : (float)(_total / _weight);
 
     /// <summary>
     /// A new metric from a name as Keras's <c>compile(metrics=[...])</c> accepts it (case-insensitive):
@@ -115,6 +119,44 @@ public abstract class Metric
     /// <exception cref="ArgumentException">The shapes do not fit, the batch is empty, or the mask's length is neither batch nor batch·time.</exception>
     public void Update(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask) => Update(prediction, target, mask, hasMask: true);
 
+    /// <summary>Adds a batch, each sample-step weighted (Keras's <c>update_state(y_true, y_pred, sample_weight)</c>).</summary>
+    /// <param name="prediction">[batch, k] or [batch, time, k].</param>
+    /// <param name="target">See <see cref="Metric"/> for the accepted shapes.</param>
+    /// <param name="sampleWeight">Finite, non-negative weights: [batch] (one per sample, for all its steps) or [batch, time] (one per sample-step); a weight of 0 leaves its sample-step out.</param>
+    /// <exception cref="ArgumentException">The shapes do not fit, the batch is empty, or a weight is negative or not finite.</exception>
+    public void Update(Tensor<float> prediction, Tensor<float> target, Tensor<float> sampleWeight)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(sampleWeight);
+        var shape = LossShape.Of(_owner, prediction, target, TargetsAreClassIndices(prediction, target));
+        var lengths = sampleWeight.Lengths;
+        var perSample = lengths.Length == 1 && lengths[0] == shape.Batch;
+        var perStep = lengths.Length == 2 && lengths[0] == shape.Batch && lengths[1] == shape.Time && prediction.Rank == 3;
+        if (!(perSample || perStep) || !sampleWeight.IsDense)
+        {
+            throw new ArgumentException(
+                $"{_owner} expects sample weights of shape [batch] = [{shape.Batch}]"
+                + (prediction.Rank == 3 ? $" or [batch, time] = [{shape.Batch}, {shape.Time}]" : string.Empty)
+                + $" (dense) for predictions of shape {prediction.ShapeString()} but received {sampleWeight.ShapeString()}{(sampleWeight.IsDense ? string.Empty : " with strides")}.",
+                nameof(sampleWeight));
+        }
+
+        var weights = sampleWeight.AsFlatSpan();
+        for (var i = 0; i < weights.Length; i++)
+        {
+            if (!(float.IsFinite(weights[i]) && weights[i] >= 0f))
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"{_owner} expects finite, non-negative sample weights but received {weights[i]} at flat index {i}."),
+                    nameof(sampleWeight));
+            }
+        }
+
+        var rowWeights = perStep ? weights : Repeat(weights, shape.Time);
+        Update(prediction.AsFlatSpan(), target.AsFlatSpan(), shape.Rows, shape.Classes, default, rowWeights);
+    }
+
     /// <summary>Adds a batch, counting only the samples or steps a boolean mask marks true.</summary>
     /// <param name="prediction">The predictions.</param>
     /// <param name="target">The targets.</param>
@@ -129,7 +171,7 @@ public abstract class Metric
     public void Reset()
     {
         _total = 0;
-        _count = 0;
+        _weight = 0;
     }
 
     /// <inheritdoc/>
@@ -144,14 +186,16 @@ public abstract class Metric
     /// <param name="rows">Number of sample-steps.</param>
     /// <param name="classes">Size of the last axis.</param>
     /// <param name="mask">[rows] nonzero where a row counts, or empty when all count.</param>
-    internal void Update(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, int rows, int classes, ReadOnlySpan<byte> mask)
+    /// <param name="weights">[rows] the weight of each row, or empty for weight 1 each.</param>
+    internal void Update(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, int rows, int classes, ReadOnlySpan<byte> mask, ReadOnlySpan<float> weights = default)
     {
         Debug.Assert(rows > 0 && classes > 0 && prediction.Length == rows * classes);
         Debug.Assert(target.Length == rows || target.Length == rows * classes);
         Debug.Assert(mask.IsEmpty || mask.Length == rows);
+        Debug.Assert(weights.IsEmpty || weights.Length == rows);
         var targetWidth = target.Length / rows;
         var total = 0.0;
-        var count = 0;
+        var weight = 0.0;
         for (var r = 0; r < rows; r++)
         {
             if (!mask.IsEmpty && mask[r] == 0)
@@ -159,12 +203,31 @@ public abstract class Metric
                 continue;
             }
 
-            total += RowValue(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth));
-            count++;
+            // A zero weight leaves the row out entirely, so that a NaN value (a NaN prediction) cannot spoil the sum.
+            var w = weights.IsEmpty ? 1.0 : weights[r];
+            if (w == 0)
+            {
+                continue;
+            }
+
+            total += w * RowValue(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth));
+            weight += w;
         }
 
         _total += total;
-        _count += count;
+        _weight += weight;
+    }
+
+    /// <summary>Each of <paramref name="values"/> <paramref name="times"/> times over, in a new array.</summary>
+    private static float[] Repeat(ReadOnlySpan<float> values, int times)
+    {
+        var result = new float[values.Length * times];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = values[i / times];
+        }
+
+        return result;
     }
 
     /// <summary>Whether, for these shapes, targets are class indices (one per sample-step) rather than one value per prediction.</summary>
@@ -179,7 +242,13 @@ public abstract class Metric
     /// <returns>v, for example 1 for right and 0 for wrong.</returns>
     private protected abstract double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target);
 
-    private void Update(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask, bool hasMask)
+    /// <summary>Adds a batch with an optional mask and optional per-sample-step weights (the training loop's entry).</summary>
+    /// <param name="prediction">The predictions.</param>
+    /// <param name="target">The targets.</param>
+    /// <param name="mask">[batch, time] or [batch] nonzero where a row counts.</param>
+    /// <param name="hasMask">Whether <paramref name="mask"/> applies.</param>
+    /// <param name="weights">[batch·time] checked weights, or empty for none.</param>
+    internal void Update(Tensor<float> prediction, Tensor<float> target, ReadOnlySpan<byte> mask, bool hasMask, ReadOnlySpan<float> weights = default)
     {
         ArgumentNullException.ThrowIfNull(prediction);
         ArgumentNullException.ThrowIfNull(target);
@@ -188,7 +257,7 @@ public abstract class Metric
         try
         {
             var rowMask = hasMask ? shape.RowMask(_owner, mask, ref rented) : default;
-            Update(prediction.AsFlatSpan(), target.AsFlatSpan(), shape.Rows, shape.Classes, rowMask);
+            Update(prediction.AsFlatSpan(), target.AsFlatSpan(), shape.Rows, shape.Classes, rowMask, weights);
         }
         finally
         {

@@ -15,8 +15,12 @@ internal sealed record LayerConfigJson(
     Dictionary<string, string> Config,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Trainable = null);
 
-/// <summary>How the model was compiled, under <c>rnn.compile</c>.</summary>
-internal sealed record CompileConfigJson(ComponentConfigJson Optimizer, ComponentConfigJson Loss, List<string> Metrics);
+/// <summary>How the model was compiled, under <c>rnn.compile</c>; <c>weighted_metrics</c> only when there are some.</summary>
+internal sealed record CompileConfigJson(
+    ComponentConfigJson Optimizer,
+    ComponentConfigJson Loss,
+    List<string> Metrics,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<string>? WeightedMetrics = null);
 
 /// <summary>An optimizer or a loss: its name and options.</summary>
 internal sealed record ComponentConfigJson(string Name, Dictionary<string, string> Config);
