@@ -6,7 +6,8 @@ namespace Rnn.Layers;
 /// The common base of <see cref="GlobalAveragePooling1D"/> and <see cref="GlobalMaxPooling1D"/>: reduces the time axis of
 /// [batch, time, features] to [batch, features], over the steps a mask (from <see cref="Masking"/> or
 /// <see cref="Embedding"/> with <c>maskZero</c>, passed on by the layers between) marks real. A sample whose steps are all
-/// masked gives zeros. The output carries no mask. No parameters.
+/// masked gives zeros. With <see cref="KeepDims"/> the time axis stays, of length 1: [batch, 1, features] (Keras's
+/// <c>keepdims=True</c>). The output carries no mask. No parameters.
 /// </summary>
 public abstract class GlobalPooling1D : Layer
 {
@@ -15,16 +16,20 @@ public abstract class GlobalPooling1D : Layer
     private bool _masked;
     private bool _trained;
 
-    private protected GlobalPooling1D(string? name, string defaultName)
+    private protected GlobalPooling1D(bool keepDims, string? name, string defaultName)
         : base(name, defaultName, null, 0)
     {
+        KeepDims = keepDims;
     }
+
+    /// <summary>Whether the output keeps the time axis with length 1: [batch, 1, features] instead of [batch, features].</summary>
+    public bool KeepDims { get; }
 
     /// <summary>Pools a batch on its own (outside a model), over the steps <paramref name="mask"/> marks true.</summary>
     /// <param name="input">[batch, time, features].</param>
     /// <param name="mask">[batch, time], false at padding; null when every step is real.</param>
     /// <param name="training">Keep what <see cref="Layer.Backward(Tensor{float})"/> needs.</param>
-    /// <returns>[batch, features].</returns>
+    /// <returns>[batch, features], or [batch, 1, features] with <see cref="KeepDims"/>.</returns>
     /// <exception cref="ArgumentException">The input is not [batch, time, features], or the mask is not [batch, time].</exception>
     public Tensor<float> Forward(Tensor<float> input, Tensor<bool>? mask, bool training = false)
     {
@@ -35,7 +40,10 @@ public abstract class GlobalPooling1D : Layer
         return output;
     }
 
-    internal override Dictionary<string, string> GetConfig() => LayerConfig.Of();
+    internal override Dictionary<string, string> GetConfig() => LayerConfig.Of(("keepdims", KeepDims ? LayerConfig.Format(true) : null));
+
+    /// <summary>The time axis a mask describes is gone (or reduced to one pooled step), so no mask passes on.</summary>
+    internal override bool PropagatesMask(int outputRank) => false;
 
     internal override void ForwardCore(Tensor<float> input, Tensor<float> output, ReadOnlySpan<byte> mask, bool training)
     {
@@ -58,7 +66,7 @@ public abstract class GlobalPooling1D : Layer
             throw NoTrainingForward();
         }
 
-        CheckShape(outputGradient, [_shape[0], _shape[2]], "output gradient", "the output of the last Forward");
+        CheckShape(outputGradient, KeepDims ? [_shape[0], 1, _shape[2]] : [_shape[0], _shape[2]], "output gradient", "the output of the last Forward");
         return [.. _shape];
     }
 
@@ -100,7 +108,7 @@ public abstract class GlobalPooling1D : Layer
     {
     }
 
-    private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape) => [inputShape[1]];
+    private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape) => KeepDims ? [1, inputShape[1]] : [inputShape[1]];
 }
 
 /// <summary>
@@ -111,9 +119,10 @@ public abstract class GlobalPooling1D : Layer
 public sealed class GlobalAveragePooling1D : GlobalPooling1D
 {
     /// <summary>Creates the layer.</summary>
+    /// <param name="keepDims">Keep the time axis, with length 1: output [batch, 1, features] (Keras's <c>keepdims</c>).</param>
     /// <param name="name">The layer's name, <c>global_average_pooling1d</c> by default.</param>
-    public GlobalAveragePooling1D(string? name = null)
-        : base(name, "global_average_pooling1d")
+    public GlobalAveragePooling1D(bool keepDims = false, string? name = null)
+        : base(keepDims, name, "global_average_pooling1d")
     {
     }
 
@@ -172,9 +181,10 @@ public sealed class GlobalMaxPooling1D : GlobalPooling1D
     private int[] _argmax = [];
 
     /// <summary>Creates the layer.</summary>
+    /// <param name="keepDims">Keep the time axis, with length 1: output [batch, 1, features] (Keras's <c>keepdims</c>).</param>
     /// <param name="name">The layer's name, <c>global_max_pooling1d</c> by default.</param>
-    public GlobalMaxPooling1D(string? name = null)
-        : base(name, "global_max_pooling1d")
+    public GlobalMaxPooling1D(bool keepDims = false, string? name = null)
+        : base(keepDims, name, "global_max_pooling1d")
     {
     }
 

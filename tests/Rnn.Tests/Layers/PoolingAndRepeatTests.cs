@@ -65,6 +65,53 @@ public class PoolingAndRepeatTests
         }
     }
 
+    /// <summary>keepDims changes only the shape: [batch, 1, features], the same values and the same input gradient.</summary>
+    [Theory]
+    [MemberData(nameof(PoolingCases))]
+    public void KeepDims_KeepsATimeAxisOfOne_WithTheSameValuesAndGradient(bool max, bool masked)
+    {
+        var random = new Random(3);
+        var x = TestUtil.ToTensor(TestUtil.RandomArray(random, Batch * Time * Features), Batch, Time, Features);
+        var mask = masked ? Tensor.Create(Mask, [Batch, Time]) : null;
+        var dy = TestUtil.RandomArray(random, Batch * Features);
+        GlobalPooling1D Make(bool keep) => max ? new GlobalMaxPooling1D(keep) : new GlobalAveragePooling1D(keep);
+        var flat = Make(false);
+        var kept = Make(true);
+
+        var expected = flat.Forward(x, mask, training: true);
+        var actual = kept.Forward(x, mask, training: true);
+
+        Assert.Equal([Batch, 1, Features], TestUtil.Shape(actual));
+        Assert.Equal([1, Features], kept.ComputeOutputShape(Time, Features));
+        Assert.Equal(TestUtil.Span(expected).ToArray(), TestUtil.Span(actual).ToArray());
+        Assert.Equal(
+            TestUtil.Span(flat.Backward(TestUtil.ToTensor(dy, Batch, Features))).ToArray(),
+            TestUtil.Span(kept.Backward(TestUtil.ToTensor(dy, Batch, 1, Features))).ToArray());
+        var wrong = Assert.Throws<ArgumentException>(() => kept.Backward(TestUtil.ToTensor(dy, Batch, Features)));
+        Assert.Contains($"[{Batch}, 1, {Features}]", wrong.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// After a masked sequence is pooled with keepDims, the one step left is real for every sample: a recurrent layer after
+    /// it must not see the padding mask, whose time axis no longer exists. Its output is then the one-step Gru of the pooled
+    /// vector, which the layers run one by one give.
+    /// </summary>
+    [Fact]
+    public void KeepDims_DropsTheMask_SoALaterRecurrentLayerSeesOneRealStep()
+    {
+        var model = new Sequential([new Embedding(10, 3, maskZero: true), new Lstm(4, returnSequences: true), new GlobalAveragePooling1D(keepDims: true), new Gru(2)], seed: 4);
+        // Sample 0 has one real step, so a mask wrongly passed on (read as [batch, 1]) would mark sample 1 as padding.
+        var ids = TestUtil.ToTensor([3f, 0, 0, 0, 2, 5, 6, 0], 2, 4);
+        var mask = Tensor.Create([true, false, false, false, true, true, true, false], [2, 4]);
+
+        var embedded = model.Layers[0].Forward(ids);
+        var states = ((Recurrent)model.Layers[1]).Forward(embedded, null, null, mask).Output;
+        var pooled = ((GlobalPooling1D)model.Layers[2]).Forward(states, mask);
+        var expected = model.Layers[3].Forward(pooled);
+
+        Assert.Equal(TestUtil.Span(expected).ToArray(), TestUtil.Span(model.Predict(ids)).ToArray());
+    }
+
     [Fact]
     public void MaxPooling_PropagatesNaN()
     {

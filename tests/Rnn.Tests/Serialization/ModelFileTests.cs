@@ -145,7 +145,7 @@ public sealed class ModelFileTests : IDisposable
     public void Load_PoolingAndRepeatVectorModels_PredictIdentically()
     {
         var pooled = new Sequential([new Embedding(12, 4, maskZero: true), new Gru(6, returnSequences: true, bidirectional: true), new GlobalMaxPooling1D(), new Dense(3)], seed: 3);
-        var averaged = new Sequential([new Lstm(5, returnSequences: true, inputShape: (null, 2)), new GlobalAveragePooling1D(name: "mean"), new RepeatVector(3), new SimpleRnn(4, returnSequences: true), new Dense(1)], seed: 4);
+        var averaged = new Sequential([new Lstm(5, returnSequences: true, inputShape: (null, 2)), new GlobalAveragePooling1D(keepDims: true, name: "mean"), new Lstm(3), new RepeatVector(3), new SimpleRnn(4, returnSequences: true), new Dense(1)], seed: 4);
         var ids = TestUtil.ToTensor(new float[] { 3, 4, 0, 0, 11, 1, 2, 0 }, 2, 4);
         var x = Random(5, 3, 6, 2);
         foreach (var (model, input, name) in new[] { (pooled, ids, "pooled.safetensors"), (averaged, x, "averaged.safetensors") })
@@ -160,6 +160,8 @@ public sealed class ModelFileTests : IDisposable
         }
 
         Assert.Equal(3, Sequential.Load(PathOf("averaged.safetensors")).Layers.OfType<RepeatVector>().Single().Repeats);
+        Assert.True(Sequential.Load(PathOf("averaged.safetensors")).Layers.OfType<GlobalAveragePooling1D>().Single().KeepDims);
+        Assert.False(Sequential.Load(PathOf("pooled.safetensors")).Layers.OfType<GlobalMaxPooling1D>().Single().KeepDims);
     }
 
     [Fact]

@@ -342,28 +342,33 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         AssertMatchesPredict(model, path, OnnxTestUtil.RandomInput(7, 1 * 2 * 3), 1, 2, 3);
     }
 
-    public static TheoryData<bool, Padding?, bool> PoolingMatrix()
+    public static TheoryData<bool, Padding?, bool, bool> PoolingMatrix()
     {
-        var data = new TheoryData<bool, Padding?, bool>();
+        var data = new TheoryData<bool, Padding?, bool, bool>();
         foreach (var max in new[] { false, true })
         {
-            data.Add(max, null, false);
+            data.Add(max, null, false, false);
+            data.Add(max, null, false, true);
+            data.Add(max, Padding.Post, false, true);
             foreach (var padding in new[] { Padding.Post, Padding.Pre })
             {
-                data.Add(max, padding, false);
-                data.Add(max, padding, true);
+                data.Add(max, padding, false, false);
+                data.Add(max, padding, true, false);
             }
         }
 
         return data;
     }
 
-    /// <summary>Pooling over time with no mask, and over the real steps of padded token sequences (either side, after a go-backwards layer too).</summary>
+    /// <summary>
+    /// Pooling over time with no mask, and over the real steps of padded token sequences (either side, after a go-backwards
+    /// layer too), with and without the time axis kept.
+    /// </summary>
     [Theory]
     [MemberData(nameof(PoolingMatrix))]
-    public void GlobalPooling_Export_MatchesPredict(bool max, Padding? padding, bool goBackwards)
+    public void GlobalPooling_Export_MatchesPredict(bool max, Padding? padding, bool goBackwards, bool keepDims)
     {
-        Layer pooling = max ? new GlobalMaxPooling1D() : new GlobalAveragePooling1D();
+        Layer pooling = max ? new GlobalMaxPooling1D(keepDims) : new GlobalAveragePooling1D(keepDims);
         if (padding is not { } side)
         {
             var plain = new Sequential([new Lstm(6, returnSequences: true, inputShape: (null, 3)), pooling, new Dense(2)], seed: 1);

@@ -74,6 +74,11 @@ internal static class SequentialConverter
                     break;
                 case GlobalPooling1D pooling:
                     value = Pool(builder, pooling, value, mask, padding);
+                    if (pooling.KeepDims)
+                    {
+                        value = builder.Node("Unsqueeze", layer.Name, [value, builder.Int64s(1)]);
+                    }
+
                     hasTime = false;
                     break;
                 case Recurrent recurrent:
