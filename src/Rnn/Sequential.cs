@@ -76,6 +76,17 @@ public sealed partial class Sequential
     /// <summary>The layers, input first.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
 
+    /// <summary>The layer named <paramref name="name"/> (Keras's <c>get_layer(name)</c>).</summary>
+    /// <param name="name">The layer's name, for example <c>lstm</c> or <c>dense_1</c>.</param>
+    /// <returns>The layer.</returns>
+    /// <exception cref="ArgumentException">No layer has that name; the message lists the names there are.</exception>
+    public Layer GetLayer(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _layers.Find(l => l.Name == name)
+            ?? throw new ArgumentException($"Model '{Name}' has no layer named '{name}'; its layers are {(_layers.Count == 0 ? "none" : string.Join(", ", _layers.Select(l => $"'{l.Name}'")))}.", nameof(name));
+    }
+
     /// <summary>The input shape without batch, once known (declared by the first layer, or from data).</summary>
     public IReadOnlyList<int>? InputShape => _inputShape ?? (_layers.Count > 0 ? _layers[0].InputShape : null);
 

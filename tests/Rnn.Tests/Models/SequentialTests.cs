@@ -360,6 +360,55 @@ public class SequentialTests
         Assert.Equal(new[] { 0.1f, 0.1f, 0.05f, 0.05f, 0.025f, 0.025f, 0.02f }, rates);
     }
 
+    /// <summary>A schedule by epoch trains exactly as setting the rate by hand before each of four one-epoch Fit calls (unshuffled, so that the batches agree).</summary>
+    [Fact]
+    public void LearningRateScheduler_SetsTheRateAtEachEpochStart_AsSettingItByHand()
+    {
+        var (x, y) = MeanData(16);
+        static float Schedule(int epoch, float rate) => epoch < 2 ? rate : rate * 0.5f;
+        var scheduled = SmallModel();
+        var optimizer = new Adam(0.01f);
+        scheduled.Compile(optimizer, Loss.MeanSquaredError);
+        var rates = new List<float>();
+        var recorder = new LambdaCallback(onEpochEnd: (_, _) => rates.Add(optimizer.LearningRate));
+        scheduled.Fit(x, y, epochs: 4, batchSize: 8, shuffle: false, callbacks: [new LearningRateScheduler(Schedule), recorder], verbose: 0);
+
+        var byHand = SmallModel();
+        var handOptimizer = new Adam(0.01f);
+        byHand.Compile(handOptimizer, Loss.MeanSquaredError);
+        for (var epoch = 0; epoch < 4; epoch++)
+        {
+            handOptimizer.LearningRate = Schedule(epoch, handOptimizer.LearningRate);
+            byHand.Fit(x, y, epochs: 1, batchSize: 8, shuffle: false, verbose: 0);
+        }
+
+        Assert.Equal([0.01f, 0.01f, 0.005f, 0.0025f], rates);
+        Assert.Equal(byHand.GetWeights(), scheduled.GetWeights());
+    }
+
+    [Fact]
+    public void LearningRateScheduler_RejectsARateThatIsNotPositive_NamingTheEpoch()
+    {
+        var (x, y) = MeanData(16);
+        var model = SmallModel();
+        var optimizer = new Sgd(0.1f);
+        model.Compile(optimizer, Loss.MeanSquaredError);
+        var scheduler = new LearningRateScheduler((epoch, rate) => epoch == 1 ? 0f : rate);
+        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 3, callbacks: [scheduler], verbose: 0));
+        Assert.Contains("gave the learning rate 0 for epoch 2; it must be positive and finite", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0.1f, optimizer.LearningRate);
+        Assert.Equal(0.1f, scheduler.LastLearningRate);
+    }
+
+    [Fact]
+    public void GetLayer_FindsByName_AndListsTheNamesWhenMissing()
+    {
+        var model = SmallModel();
+        Assert.Same(model.Layers[2], model.GetLayer("gru"));
+        var error = Assert.Throws<ArgumentException>(() => model.GetLayer("conv1d"));
+        Assert.Contains("has no layer named 'conv1d'; its layers are 'lstm', 'dropout', 'gru', 'dense'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void CsvLogger_WritesHeaderAndOneRowPerEpoch()
     {
