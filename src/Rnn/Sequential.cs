@@ -121,16 +121,16 @@ public sealed partial class Sequential
     /// <summary>The metrics given to <see cref="Compile(Optimizer, Loss, IReadOnlyList{Metric}, IReadOnlyList{Metric})"/> as weighted metrics.</summary>
     public IReadOnlyList<Metric> WeightedMetrics => _weightedMetrics;
 
-    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch (Keras's <c>model.stop_training</c>).</summary>
+    /// <summary>Set by a callback to end <c>Fit</c> after the current epoch (Keras's <c>model.stop_training</c>).</summary>
     public bool StopTraining { get; set; }
 
-    /// <summary>Where <see cref="Fit"/> and <see cref="Evaluate"/> write progress; the console when null.</summary>
+    /// <summary>Where <c>Fit</c> and <c>Evaluate</c> write progress; the console when null.</summary>
     public TextWriter? Output { get; set; }
 
-    /// <summary>Epochs of the current <see cref="Fit"/>, for callbacks.</summary>
+    /// <summary>Epochs of the current <c>Fit</c>, for callbacks.</summary>
     internal int TrainingEpochs { get; private set; }
 
-    /// <summary>Batches per epoch of the current <see cref="Fit"/>, for callbacks.</summary>
+    /// <summary>Batches per epoch of the current <c>Fit</c>, for callbacks.</summary>
     internal int TrainingBatches { get; private set; }
 
     /// <summary>
@@ -234,8 +234,8 @@ public sealed partial class Sequential
 
     /// <summary>
     /// Chooses how the model trains, with metrics that the sample and class weights weight (Keras's <c>weighted_metrics</c>):
-    /// each of those reports <c>Σ w·v / Σ w</c> over the sample-steps, with the weights <see cref="Fit"/>,
-    /// <see cref="Evaluate"/> and <see cref="TrainOnBatch"/> are given (class weights only in training, as for the loss),
+    /// each of those reports <c>Σ w·v / Σ w</c> over the sample-steps, with the weights <c>Fit</c>,
+    /// <c>Evaluate</c> and <see cref="TrainOnBatch"/> are given (class weights only in training, as for the loss),
     /// and the plain mean when there are none. A weighted metric is logged under its name, or as
     /// <c>weighted_{name}</c> when an unweighted metric has that name (Keras's rule), so both can be compiled.
     /// </summary>
@@ -385,11 +385,120 @@ public sealed partial class Sequential
             ValidateTargets(validationX, validationY!, validationStart, validationCount, batchSize, loss);
         }
 
-        var callbackList = callbacks?.ToList() ?? [];
         var batches = (trainCount + batchSize - 1) / batchSize;
+        var order = Enumerable.Range(0, trainCount).ToArray();
+        return RunEpochs(
+            optimizer,
+            loss,
+            epochs,
+            batches,
+            () =>
+            {
+                if (shuffle)
+                {
+                    _random.Shuffle(order);
+                }
+            },
+            (int batch, out int count, out ReadOnlySpan<float> weights) =>
+            {
+                var start = batch * batchSize;
+                count = Math.Min(batchSize, trainCount - start);
+                var plan = PlanFor(x, y, count);
+                Batching.GatherRows(x, order.AsSpan(start, count), plan.Input.AsFlatSpan());
+                Batching.GatherRows(y, order.AsSpan(start, count), plan.Target!.AsFlatSpan());
+                weights = RowWeights(plan, weighting, order.AsSpan(start, count), 0, loss);
+                return plan;
+            },
+            null,
+            validationX is null ? null : () => EvaluateRange(validationX, validationY!, validationStart, validationCount, batchSize, loss, validationWeighting),
+            callbacks,
+            verbose,
+            onNonFiniteLoss,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains the model on batches a <see cref="BatchSource"/> makes on demand (Keras's <c>fit</c> on a <c>PyDataset</c>),
+    /// for data that is too large to hold at once or is built on the fly. Each epoch asks for every batch once, in a
+    /// shuffled order when <paramref name="shuffle"/>; then calls <see cref="BatchSource.OnEpochEnd"/>; then evaluates
+    /// <paramref name="validationData"/>. Batches are checked as they come (shapes, targets, weights): a bad one throws,
+    /// naming its index, before it changes any weight, but the batches before it have trained.
+    /// </summary>
+    /// <param name="data">The training batches, with their sample weights if they have any.</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="validationData">Batches to evaluate after each epoch (logged with a <c>val_</c> prefix), or null.</param>
+    /// <param name="shuffle">Ask for the batches in a new random order each epoch (the samples inside a batch stay as the source made them).</param>
+    /// <param name="classWeight">Weights by class index for the training loss, as in <see cref="Fit(Tensor{float}, Tensor{float}, int, int, float, ValueTuple{Tensor{float}, Tensor{float}}?, bool, IReadOnlyDictionary{int, float}?, Tensor{float}?, Tensor{float}?, IEnumerable{Callback}?, int, NonFiniteLoss, CancellationToken)"/>; multiplies the batches' sample weights.</param>
+    /// <param name="callbacks">Callbacks (early stopping, checkpoints, logging, custom code).</param>
+    /// <param name="verbose">0: silent; 1: a progress bar on a terminal (one line per epoch when redirected); 2: one line per epoch.</param>
+    /// <param name="onNonFiniteLoss">What to do when a batch's loss is NaN or infinite.</param>
+    /// <param name="cancellationToken">Stops training between batches by throwing <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The loss and metrics of every epoch.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">An argument is not valid, or a batch does not suit the model (the message names the batch).</exception>
+    /// <exception cref="TrainingDivergedException">A loss was NaN or infinite (see <paramref name="onNonFiniteLoss"/>).</exception>
+    public History Fit(
+        BatchSource data, int epochs = 1, BatchSource? validationData = null, bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null,
+        IEnumerable<Callback>? callbacks = null, int verbose = 1, NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, CancellationToken cancellationToken = default)
+    {
+        var (optimizer, loss) = RequireCompiled(nameof(Fit));
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        CheckVerbose(verbose);
+        if (!Enum.IsDefined(onNonFiniteLoss))
+        {
+            throw new ArgumentOutOfRangeException(nameof(onNonFiniteLoss), onNonFiniteLoss, "Unknown NonFiniteLoss value.");
+        }
+
+        var batches = BatchCountOf(data, nameof(data));
+        if (validationData is not null)
+        {
+            BatchCountOf(validationData, nameof(validationData));
+        }
+
+        var order = Enumerable.Range(0, batches).ToArray();
+        return RunEpochs(
+            optimizer,
+            loss,
+            epochs,
+            batches,
+            () =>
+            {
+                if (shuffle)
+                {
+                    _random.Shuffle(order);
+                }
+            },
+            (int batch, out int count, out ReadOnlySpan<float> weights) => PlanForSourceBatch(data, order[batch], nameof(data), loss, classWeight, out count, out weights),
+            data.OnEpochEnd,
+            validationData is null ? null : () => EvaluateSource(validationData, loss),
+            callbacks,
+            verbose,
+            onNonFiniteLoss,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The epoch loop both <c>Fit</c>s share: callbacks, progress, one <see cref="TrainStep"/> per batch that
+    /// <paramref name="feed"/> fills, running means of the loss and metrics, and validation after each epoch.
+    /// </summary>
+    private History RunEpochs(
+        Optimizer optimizer,
+        Loss loss,
+        int epochs,
+        int batches,
+        Action beginEpoch,
+        BatchFeed feed,
+        Action? endEpoch,
+        Func<Dictionary<string, float>>? validate,
+        IEnumerable<Callback>? callbacks,
+        int verbose,
+        NonFiniteLoss onNonFiniteLoss,
+        CancellationToken cancellationToken)
+    {
+        var callbackList = callbacks?.ToList() ?? [];
         var display = new ProgressDisplay(Output ?? Console.Out, verbose, Output is null && !Console.IsOutputRedirected, epochs, batches);
         var history = new History();
-        var order = Enumerable.Range(0, trainCount).ToArray();
         var logs = new Dictionary<string, float>();
         TrainingEpochs = epochs;
         TrainingBatches = batches;
@@ -408,11 +517,7 @@ public sealed partial class Sequential
             }
 
             display.EpochBegin(epoch);
-            if (shuffle)
-            {
-                _random.Shuffle(order);
-            }
-
+            beginEpoch();
             ResetMetrics();
             var lossSum = 0.0;
             var seen = 0;
@@ -420,12 +525,7 @@ public sealed partial class Sequential
             for (var batch = 0; batch < batches; batch++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var start = batch * batchSize;
-                var count = Math.Min(batchSize, trainCount - start);
-                var plan = PlanFor(x, y, count);
-                Batching.GatherRows(x, order.AsSpan(start, count), plan.Input.AsFlatSpan());
-                Batching.GatherRows(y, order.AsSpan(start, count), plan.Target!.AsFlatSpan());
-                var weights = RowWeights(plan, weighting, order.AsSpan(start, count), 0, loss);
+                var plan = feed(batch, out var count, out var weights);
                 var batchLoss = TrainStep(plan, optimizer, loss, epoch, batch, onNonFiniteLoss, ref stopped, weights);
                 if (stopped)
                 {
@@ -450,11 +550,11 @@ public sealed partial class Sequential
                 break;
             }
 
+            endEpoch?.Invoke();
             logs = new Dictionary<string, float>(_batchLogs);
-            if (validationX is not null)
+            if (validate is not null)
             {
-                var results = EvaluateRange(validationX, validationY!, validationStart, validationCount, batchSize, loss, validationWeighting);
-                foreach (var (key, value) in results)
+                foreach (var (key, value) in validate())
                 {
                     logs["val_" + key] = value;
                 }
@@ -482,8 +582,8 @@ public sealed partial class Sequential
     /// </summary>
     /// <param name="x">Inputs of the batch, [batch, ...].</param>
     /// <param name="y">Targets of the batch, [batch, ...].</param>
-    /// <param name="sampleWeight">Weights of the loss, [batch] or [batch, time], as in <see cref="Fit"/>; null for none.</param>
-    /// <param name="classWeight">Weights by class index, as in <see cref="Fit"/>; null for none.</param>
+    /// <param name="sampleWeight">Weights of the loss, [batch] or [batch, time], as in <c>Fit</c>; null for none.</param>
+    /// <param name="classWeight">Weights by class index, as in <c>Fit</c>; null for none.</param>
     /// <returns>The batch's loss (before the update).</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The batch does not suit the model.</exception>
@@ -507,7 +607,7 @@ public sealed partial class Sequential
     /// <param name="y">Targets, [samples, ...].</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <param name="verbose">0: silent; 1 or 2: print the results.</param>
-    /// <param name="sampleWeight">Weights of the loss, [samples] or [samples, time], as in <see cref="Fit"/>; null for none. Metrics compiled as weighted metrics are weighted with them, the others not.</param>
+    /// <param name="sampleWeight">Weights of the loss, [samples] or [samples, time], as in <c>Fit</c>; null for none. Metrics compiled as weighted metrics are weighted with them, the others not.</param>
     /// <returns><c>loss</c> and each metric by name.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The data does not suit the model.</exception>
@@ -521,6 +621,26 @@ public sealed partial class Sequential
         CheckStatefulBatches(samples, batchSize, "samples");
         ValidateTargets(x, y, 0, samples, batchSize, loss);
         var results = EvaluateRange(x, y, 0, samples, batchSize, loss, weighting);
+        if (verbose > 0)
+        {
+            (Output ?? Console.Out).WriteLine(string.Join(" - ", results.Select(r => $"{r.Key}: {ProgressDisplay.FormatValue(r.Value)}")));
+        }
+
+        return results;
+    }
+
+    /// <summary>Computes the loss and metrics over every batch of <paramref name="data"/> without training (Keras's <c>evaluate</c> on a <c>PyDataset</c>).</summary>
+    /// <param name="data">The batches, with their sample weights if they have any.</param>
+    /// <param name="verbose">0: silent; 1 or 2: print the results.</param>
+    /// <returns><c>loss</c> (the mean over samples) and each metric by name.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">A batch does not suit the model (the message names it).</exception>
+    public IReadOnlyDictionary<string, float> Evaluate(BatchSource data, int verbose = 0)
+    {
+        var (_, loss) = RequireCompiled(nameof(Evaluate));
+        ArgumentNullException.ThrowIfNull(data);
+        CheckVerbose(verbose);
+        var results = EvaluateSource(data, loss, nameof(data));
         if (verbose > 0)
         {
             (Output ?? Console.Out).WriteLine(string.Join(" - ", results.Select(r => $"{r.Key}: {ProgressDisplay.FormatValue(r.Value)}")));
@@ -777,6 +897,9 @@ public sealed partial class Sequential
     /// Brings <see cref="TrainableParameters"/> and the first layer backward must reach up to date with the layers'
     /// <see cref="Layer.Trainable"/> flags, which callers may flip at any time; allocates only when something changed.
     /// </summary>
+    /// <summary>Fills the plan of training batch <paramref name="batch"/> (of this epoch's order) and gives its size and per-sample-step weights.</summary>
+    private delegate ExecutionPlan BatchFeed(int batch, out int count, out ReadOnlySpan<float> weights);
+
     private void RefreshTrainable()
     {
         var changed = _trainableFrom != _parameters || _trainableLayers.Length != _layers.Count;
@@ -840,6 +963,69 @@ public sealed partial class Sequential
         }
     }
 
+    /// <summary>Batch <paramref name="index"/> of <paramref name="source"/>, checked and copied into its plan, with the weight of every sample-step.</summary>
+    /// <exception cref="ArgumentException">The batch does not suit the model, its loss or its weights; the message names the batch.</exception>
+    private ExecutionPlan PlanForSourceBatch(
+        BatchSource source, int index, string argument, Loss loss, IReadOnlyDictionary<int, float>? classWeight, out int count, out ReadOnlySpan<float> weights)
+    {
+        var item = source.GetBatch(index)
+            ?? throw new InvalidOperationException($"Model '{Name}': {source.GetType().Name}.GetBatch({index}) returned null; a batch source must return a batch for every index below BatchCount.");
+        ExecutionPlan plan;
+        SampleWeighting weighting;
+        try
+        {
+            count = CheckData(item.X, item.Y, "X", "Y");
+            CheckStatefulBatches(count, count, "samples");
+            ValidateTargets(item.X, item.Y, 0, count, count, loss);
+            plan = PlanFor(item.X, item.Y, count);
+            weighting = CheckWeighting(plan.OutputShape.AsSpan(1), count, item.SampleWeight, classWeight, loss, "SampleWeight");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Model '{Name}' cannot use batch {index} of {argument} ({source.GetType().Name}): {e.Message}", argument, e);
+        }
+
+        item.X.AsFlatSpan().CopyTo(plan.Input.AsFlatSpan());
+        item.Y.AsFlatSpan().CopyTo(plan.Target!.AsFlatSpan());
+        weights = RowWeights(plan, weighting, default, 0, loss);
+        return plan;
+    }
+
+    /// <summary>The loss and metrics over every batch of <paramref name="source"/>, as <see cref="EvaluateRange"/> over tensors.</summary>
+    private Dictionary<string, float> EvaluateSource(BatchSource source, Loss loss, string argument = "validationData")
+    {
+        ResetMetrics();
+        var sum = 0.0;
+        var samples = 0L;
+        var batches = BatchCountOf(source, argument);
+        for (var index = 0; index < batches; index++)
+        {
+            var plan = PlanForSourceBatch(source, index, argument, loss, null, out var count, out var weights);
+            sum += (double)EvaluateBatch(plan, weights, loss) * count;
+            samples += count;
+        }
+
+        var results = new Dictionary<string, float> { ["loss"] = (float)(sum / samples) };
+        LogMetrics(results);
+        return results;
+    }
+
+    /// <summary>The loss of the batch in <paramref name="plan"/> (forward pass without training), adding it to the metrics.</summary>
+    private float EvaluateBatch(ExecutionPlan plan, ReadOnlySpan<float> weights, Loss loss)
+    {
+        plan.Forward(_layers, training: false);
+        var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked, null, weights);
+        UpdateMetrics(plan, weights);
+        return value;
+    }
+
+    private int BatchCountOf(BatchSource source, string argument)
+    {
+        var batches = source.BatchCount;
+        return batches >= 1 ? batches
+            : throw new ArgumentException($"Model '{Name}' was given a {source.GetType().Name} with {batches} batches as {argument}; a batch source needs at least one batch.", argument);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Dictionary<string, float> EvaluateRange(Tensor<float> x, Tensor<float> y, int start, int count, int batchSize, Loss loss, SampleWeighting weighting)
     {
@@ -851,11 +1037,7 @@ public sealed partial class Sequential
             var plan = PlanFor(x, y, n);
             CopyRows(x, start + offset, n, plan.Input);
             CopyRows(y, start + offset, n, plan.Target!);
-            plan.Forward(_layers, training: false);
-            var weights = RowWeights(plan, weighting, default, start + offset, loss);
-            var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked, null, weights);
-            sum += (double)value * n;
-            UpdateMetrics(plan, weights);
+            sum += (double)EvaluateBatch(plan, RowWeights(plan, weighting, default, start + offset, loss), loss) * n;
         }
 
         var results = new Dictionary<string, float> { ["loss"] = (float)(sum / count) };

@@ -311,15 +311,44 @@ public static class TimeSeries
         int startIndex,
         int? endIndex)
     {
+        var starts = WindowStarts(nameof(data), rows, features, stepShape, targetRows, targetShape is not null, sequenceLength, sequenceStride, samplingRate, shuffle, seed, startIndex, endIndex);
+        var count = starts.Length;
+        var x = new float[checked(count * sequenceLength * features)];
+        var targetRowSize = targetRows == 0 ? 0 : targets.Length / targetRows;
+        var y = targetShape is null ? [] : new float[checked(count * targetRowSize)];
+        CopyWindows(data, features, targets, targetRowSize, starts, sequenceLength, samplingRate, x, y);
+        var xTensor = Tensor.Create(x, [count, sequenceLength, .. stepShape]);
+        return (xTensor, targetShape is null ? null : Tensor.Create(y, [count, .. targetShape]));
+    }
+
+    /// <summary>
+    /// The first row of every window, in time order or shuffled (seeded), after checking the arguments; see
+    /// <see cref="SlidingWindows(Tensor{float}, Tensor{float}?, int, int, int, bool, int?, int, int?)"/> for the rules.
+    /// </summary>
+    internal static int[] WindowStarts(
+        string dataArgument,
+        int rows,
+        int features,
+        nint[] stepShape,
+        int targetRows,
+        bool hasTargets,
+        int sequenceLength,
+        int sequenceStride,
+        int samplingRate,
+        bool shuffle,
+        int? seed,
+        int startIndex,
+        int? endIndex)
+    {
         CheckWindowArguments(sequenceLength, sequenceStride, samplingRate);
         if (rows == 0)
         {
-            throw new ArgumentException("The data has no rows; a series needs at least one step.", nameof(data));
+            throw new ArgumentException("The data has no rows; a series needs at least one step.", dataArgument);
         }
 
         if (features == 0)
         {
-            throw new ArgumentException($"The data has no values per step (step shape {TensorExtensions.ShapeString(stepShape)}).", nameof(data));
+            throw new ArgumentException($"The data has no values per step (step shape {TensorExtensions.ShapeString(stepShape)}).", dataArgument);
         }
 
         if (startIndex < 0 || startIndex >= rows)
@@ -338,7 +367,7 @@ public static class TimeSeries
         // Start offsets from startIndex that leave room for a whole window before end (Keras's num_seqs), limited to
         // the rows that have a target.
         var positions = end - startIndex - ((long)(sequenceLength - 1) * samplingRate);
-        if (targetShape is not null)
+        if (hasTargets)
         {
             positions = Math.Min(positions, targetRows - startIndex);
         }
@@ -355,30 +384,34 @@ public static class TimeSeries
             Batching.Shuffle(starts, seed ?? Random.Shared.Next());
         }
 
-        var x = new float[checked(count * sequenceLength * features)];
-        for (var w = 0; w < count; w++)
+        return starts;
+    }
+
+    /// <summary>The windows that start at <paramref name="starts"/>, and their targets when <paramref name="y"/> is not empty.</summary>
+    internal static void CopyWindows(
+        ReadOnlySpan<float> data, // [rows, features]
+        int features,
+        ReadOnlySpan<float> targets, // [targetRows, targetRowSize]
+        int targetRowSize,
+        ReadOnlySpan<int> starts,
+        int sequenceLength,
+        int samplingRate,
+        Span<float> x, // [starts, sequenceLength, features]
+        Span<float> y) // [starts, targetRowSize], or empty
+    {
+        for (var w = 0; w < starts.Length; w++)
         {
             for (var k = 0; k < sequenceLength; k++)
             {
                 data.Slice((starts[w] + (k * samplingRate)) * features, features)
-                    .CopyTo(x.AsSpan(((w * sequenceLength) + k) * features, features));
+                    .CopyTo(x.Slice(((w * sequenceLength) + k) * features, features));
+            }
+
+            if (!y.IsEmpty)
+            {
+                targets.Slice(starts[w] * targetRowSize, targetRowSize).CopyTo(y.Slice(w * targetRowSize, targetRowSize));
             }
         }
-
-        var xTensor = Tensor.Create(x, [count, sequenceLength, .. stepShape]);
-        if (targetShape is null)
-        {
-            return (xTensor, null);
-        }
-
-        var targetRowSize = targetRows == 0 ? 0 : targets.Length / targetRows;
-        var y = new float[checked(count * targetRowSize)];
-        for (var w = 0; w < count; w++)
-        {
-            targets.Slice(starts[w] * targetRowSize, targetRowSize).CopyTo(y.AsSpan(w * targetRowSize, targetRowSize));
-        }
-
-        return (xTensor, Tensor.Create(y, [count, .. targetShape]));
     }
 
     private static (Tensor<float> X, Tensor<float> Y) Forecast(

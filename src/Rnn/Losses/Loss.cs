@@ -24,7 +24,7 @@ namespace Rnn.Losses;
 /// <see cref="Losses.Huber"/> and <see cref="Losses.BinaryCrossEntropy"/>, <c>ℓ_s</c> is a mean over the k values
 /// of the last axis; for the categorical cross-entropies it is a sum over the k classes. Without a mask every
 /// sample-step counts (<c>n = batch·time</c>), so the first four are the mean over all elements. With sample or
-/// class weights (<see cref="Sequential.Fit"/>), <c>L = (1/n) Σ_s w_s ℓ_s</c>, with n still the number of counted
+/// class weights (<see cref="Sequential"/>.<c>Fit</c>), <c>L = (1/n) Σ_s w_s ℓ_s</c>, with n still the number of counted
 /// sample-steps, as Keras's <c>sum_over_batch_size</c> reduction.
 /// </para>
 /// <para>

@@ -1,13 +1,13 @@
 namespace Rnn.Models;
 
 /// <summary>
-/// Code that <see cref="Sequential.Fit"/> runs at points of training (Keras's callbacks). Epochs and batches
+/// Code that <see cref="Sequential"/>.<c>Fit</c> runs at points of training (Keras's callbacks). Epochs and batches
 /// are numbered from 0. Logs map names (<c>loss</c>, metric names, <c>val_</c>-prefixed ones at epoch end) to
 /// values; a callback may stop training by setting <see cref="Sequential.StopTraining"/>.
 /// </summary>
 public abstract class Callback
 {
-    /// <summary>The model being trained; set by <see cref="Sequential.Fit"/> before <see cref="OnTrainBegin"/>.</summary>
+    /// <summary>The model being trained; set by <see cref="Sequential"/>.<c>Fit</c> before <see cref="OnTrainBegin"/>.</summary>
     public Sequential? Model { get; internal set; }
 
     /// <summary>Called once before the first epoch.</summary>
@@ -41,7 +41,7 @@ public abstract class Callback
     {
     }
 
-    /// <summary>The model, or a clear exception when the callback is used outside <see cref="Sequential.Fit"/>.</summary>
+    /// <summary>The model, or a clear exception when the callback is used outside <see cref="Sequential"/>.<c>Fit</c>.</summary>
     /// <returns>The model being trained.</returns>
     private protected Sequential RequireModel()
         => Model ?? throw new InvalidOperationException($"{GetType().Name} is used outside Sequential.Fit: it has no model.");

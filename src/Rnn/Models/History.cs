@@ -1,7 +1,7 @@
 namespace Rnn.Models;
 
 /// <summary>
-/// What <see cref="Sequential.Fit"/> recorded: for every epoch, the training loss and metrics and, with
+/// What <see cref="Sequential"/>.<c>Fit</c> recorded: for every epoch, the training loss and metrics and, with
 /// validation data, the same prefixed <c>val_</c> (Keras's <c>History.history</c>).
 /// </summary>
 public sealed class History

@@ -1,6 +1,6 @@
 namespace Rnn.Models;
 
-/// <summary>What <see cref="Sequential.Fit"/> does when a batch's loss is NaN or infinite.</summary>
+/// <summary>What <see cref="Sequential"/>.<c>Fit</c> does when a batch's loss is NaN or infinite.</summary>
 public enum NonFiniteLoss
 {
     /// <summary>Throw <see cref="TrainingDivergedException"/> before that batch changes any weight (the default).</summary>
