@@ -230,8 +230,8 @@ public sealed partial class Sequential
                 model.Compile(
                     Optimizer.FromConfig(compile.Optimizer.Name, compile.Optimizer.Config),
                     Loss.FromConfig(compile.Loss.Name, compile.Loss.Config),
-                    [.. (compile.Metrics ?? []).Select(Metric.FromName)],
-                    [.. (compile.WeightedMetrics ?? []).Select(Metric.FromName)]);
+                    compile.MetricConfigs is { } configs ? [.. configs.Select(MetricOf)] : [.. (compile.Metrics ?? []).Select(Metric.FromName)],
+                    [.. (compile.WeightedMetrics ?? []).Select(MetricOf)]);
             }
             catch (ArgumentException e)
             {
@@ -271,7 +271,8 @@ public sealed partial class Sequential
                     new ComponentConfigJson(Optimizer.Name, new Dictionary<string, string>(Optimizer.GetConfig())),
                     new ComponentConfigJson(Loss.Name, new Dictionary<string, string>(Loss.GetConfig())),
                     [.. _metrics.Select(m => m.Name)],
-                    _weightedMetrics.Length == 0 ? null : [.. _weightedMetrics.Select(m => m.Name)]),
+                    [.. _metrics.Select(ConfigOf)],
+                    _weightedMetrics.Length == 0 ? null : [.. _weightedMetrics.Select(ConfigOf)]),
                 ModelFileJsonContext.Default.CompileConfigJson);
         }
 
@@ -296,6 +297,11 @@ public sealed partial class Sequential
 
         SafeTensors.Write(path, intercept is null ? tensors : intercept(tensors), metadata);
     }
+
+    private static ComponentConfigJson ConfigOf(Metric metric) => new(metric.Kind, new Dictionary<string, string>(metric.GetConfig()));
+
+    private static Metric MetricOf(ComponentConfigJson? config)
+        => config?.Name is { } kind ? Metric.FromConfig(kind, config.Config) : throw new ArgumentException("A metric entry has no kind.");
 
     private static T Deserialize<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string path, string key)
     {

@@ -25,8 +25,8 @@ public sealed class Accuracy : Metric
         return p.Length > 0 && p[^1] != 1 && (t.Length < p.Length || (t.Length > 0 && t[^1] == 1));
     }
 
-    private protected override double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
-        => prediction.Length == 1 ? BinaryAccuracy.Fraction(prediction, target, 0.5f)
+    private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
+        => (prediction.Length == 1 ? BinaryAccuracy.Fraction(prediction, target, 0.5f)
             : target.Length == 1 ? SparseCategoricalAccuracy.Matches(prediction, target[0])
-            : CategoricalAccuracy.Matches(prediction, target);
+            : CategoricalAccuracy.Matches(prediction, target), 1);
 }

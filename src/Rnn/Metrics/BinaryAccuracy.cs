@@ -28,7 +28,9 @@ public sealed class BinaryAccuracy : Metric
     /// <summary>Predictions above it mean 1.</summary>
     public float Threshold { get; }
 
-    private protected override double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target) => Fraction(prediction, target, Threshold);
+    private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target) => (Fraction(prediction, target, Threshold), 1);
+
+    private protected override void AddSettings(Dictionary<string, string> config) => config["threshold"] = Threshold.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>The fraction of values of one row that are right.</summary>
     internal static double Fraction(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, float threshold)

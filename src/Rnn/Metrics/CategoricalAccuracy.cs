@@ -16,7 +16,7 @@ public sealed class CategoricalAccuracy : Metric
     {
     }
 
-    private protected override double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target) => Matches(prediction, target);
+    private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target) => (Matches(prediction, target), 1);
 
     /// <summary>1 when the arg-maxes of the row agree, else 0.</summary>
     internal static double Matches(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)

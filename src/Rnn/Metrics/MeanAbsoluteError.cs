@@ -13,7 +13,7 @@ public sealed class MeanAbsoluteError : Metric
     {
     }
 
-    private protected override double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
+    private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
     {
         var sum = 0.0;
         for (var i = 0; i < prediction.Length; i++)
@@ -21,6 +21,6 @@ public sealed class MeanAbsoluteError : Metric
             sum += Math.Abs((double)prediction[i] - target[i]);
         }
 
-        return sum / prediction.Length;
+        return (sum / prediction.Length, 1);
     }
 }

@@ -13,7 +13,7 @@ public sealed class MeanSquaredError : Metric
     {
     }
 
-    private protected override double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
+    private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
     {
         var sum = 0.0;
         for (var i = 0; i < prediction.Length; i++)
@@ -22,6 +22,6 @@ public sealed class MeanSquaredError : Metric
             sum += error * error;
         }
 
-        return sum / prediction.Length;
+        return (sum / prediction.Length, 1);
     }
 }

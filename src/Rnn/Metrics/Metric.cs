@@ -20,7 +20,9 @@ namespace Rnn.Metrics;
 /// Every sample-step (a row of the last axis) gets a value v, for example 1 if its class is right and 0 if
 /// not, and <see cref="Result"/> is the mean of v over all sample-steps counted since <see cref="Reset"/>. Sums
 /// and counts accumulate in double precision, so the result over several batches equals the metric computed
-/// on all of them at once, whatever the batch sizes. A mask excludes sample-steps from both.
+/// on all of them at once, whatever the batch sizes. A mask excludes sample-steps from both. <see cref="Precision"/> and
+/// <see cref="Recall"/> are ratios of counts instead (true positives over predicted or actual positives), accumulated
+/// the same way.
 /// </para>
 /// <para>
 /// With sample weights w (Keras's <c>sample_weight</c>; a model passes them to the metrics compiled as
@@ -39,6 +41,7 @@ public abstract class Metric
     /// <param name="defaultName">The metric kind's Keras name.</param>
     private protected Metric(string? name, string defaultName)
     {
+        Kind = defaultName;
         name ??= defaultName;
         if (string.IsNullOrWhiteSpace(name))
         {
@@ -70,8 +73,17 @@ public abstract class Metric
     /// <summary>A new <see cref="Metrics.MeanSquaredError"/>.</summary>
     public static MeanSquaredError MeanSquaredError => new();
 
+    /// <summary>A new <see cref="Metrics.Precision"/> with threshold 0.5 over all columns.</summary>
+    public static Precision Precision => new();
+
+    /// <summary>A new <see cref="Metrics.Recall"/> with threshold 0.5 over all columns.</summary>
+    public static Recall Recall => new();
+
     /// <summary>The metric's name: its key in training history (Keras's, e.g. <c>accuracy</c> or <c>mae</c>).</summary>
     public string Name { get; }
+
+    /// <summary>The metric's kind, its Keras name whatever <see cref="Name"/> it was given (e.g. <c>binary_accuracy</c>): with <see cref="GetConfig"/>, what <see cref="FromConfig"/> takes.</summary>
+    public string Kind { get; }
 
     /// <summary>
     /// The mean of the per-sample-step values over everything counted since the last <see cref="Reset"/>;
@@ -83,7 +95,7 @@ public abstract class Metric
     /// A new metric from a name as Keras's <c>compile(metrics=[...])</c> accepts it (case-insensitive):
     /// <c>accuracy</c> or <c>acc</c>, <c>binary_accuracy</c>, <c>categorical_accuracy</c>,
     /// <c>sparse_categorical_accuracy</c>, <c>mean_absolute_error</c> or <c>mae</c>, <c>mean_squared_error</c> or
-    /// <c>mse</c>. As in Keras, the metric's <see cref="Name"/> is the string given, so that
+    /// <c>mse</c>, <c>precision</c>, <c>recall</c>. As in Keras, the metric's <see cref="Name"/> is the string given, so that
     /// <c>"acc"</c> is reported as <c>acc</c>.
     /// </summary>
     /// <param name="name">The name.</param>
@@ -100,10 +112,52 @@ public abstract class Metric
             "SPARSE_CATEGORICAL_ACCURACY" => new SparseCategoricalAccuracy(name),
             "MEAN_ABSOLUTE_ERROR" or "MAE" => new MeanAbsoluteError(name),
             "MEAN_SQUARED_ERROR" or "MSE" => new MeanSquaredError(name),
+            "PRECISION" => new Precision(name: name),
+            "RECALL" => new Recall(name: name),
             _ => throw new ArgumentException(
-                $"Unknown metric '{name}'. Known metrics: accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error (mae), mean_squared_error (mse).",
+                $"Unknown metric '{name}'. Known metrics: accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error (mae), mean_squared_error (mse), precision, recall.",
                 nameof(name)),
         };
+    }
+
+    /// <summary>
+    /// Rebuilds a metric from its <see cref="Kind"/> and <see cref="GetConfig"/>, as a model file stores it:
+    /// <c>Metric.FromConfig(m.Kind, m.GetConfig())</c> is a new metric with the same name and settings as <c>m</c>.
+    /// </summary>
+    /// <param name="kind">The metric's <see cref="Kind"/>.</param>
+    /// <param name="config">Its settings as from <see cref="GetConfig"/>; null or missing keys take the defaults.</param>
+    /// <returns>A new metric.</returns>
+    /// <exception cref="ArgumentException">The kind is unknown, or the config has an unknown key or a malformed value.</exception>
+    public static Metric FromConfig(string kind, IReadOnlyDictionary<string, string>? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        var read = new Optimizers.ConfigReader($"Metric '{kind}'", config, nameof(config));
+        var name = read.Text("name");
+        Metric metric = kind switch
+        {
+            "accuracy" => new Accuracy(name),
+            "binary_accuracy" => new BinaryAccuracy(read.Float("threshold", 0.5f), name),
+            "categorical_accuracy" => new CategoricalAccuracy(name),
+            "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(name),
+            "mean_absolute_error" => new MeanAbsoluteError(name),
+            "mean_squared_error" => new MeanSquaredError(name),
+            "precision" => new Precision(read.Float("threshold", 0.5f), (int?)read.OptionalLong("class_id"), name),
+            "recall" => new Recall(read.Float("threshold", 0.5f), (int?)read.OptionalLong("class_id"), name),
+            _ => throw new ArgumentException(
+                $"Unknown metric kind '{kind}'. Known kinds: accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error, mean_squared_error, precision, recall.",
+                nameof(kind)),
+        };
+        read.ThrowIfUnknownKeys();
+        return metric;
+    }
+
+    /// <summary>The metric's name and settings by Keras name, invariant-culture text (for example <c>{"name": "acc", "threshold": "0"}</c>).</summary>
+    /// <returns>A new dictionary.</returns>
+    public IReadOnlyDictionary<string, string> GetConfig()
+    {
+        var config = new Dictionary<string, string>(StringComparer.Ordinal) { ["name"] = Name };
+        AddSettings(config);
+        return config;
     }
 
     /// <summary>Adds a batch: every sample-step counts.</summary>
@@ -210,8 +264,9 @@ public abstract class Metric
                 continue;
             }
 
-            total += w * RowValue(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth));
-            weight += w;
+            var (value, count) = RowParts(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth));
+            total += w * value;
+            weight += w * count;
         }
 
         _total += total;
@@ -236,11 +291,21 @@ public abstract class Metric
     /// <returns>True for class indices.</returns>
     private protected virtual bool TargetsAreClassIndices(Tensor<float> prediction, Tensor<float> target) => false;
 
-    /// <summary>The value v of one sample-step.</summary>
+    /// <summary>Adds the metric's own settings (beyond its name) to <paramref name="config"/>.</summary>
+    /// <param name="config">The configuration being written.</param>
+    private protected virtual void AddSettings(Dictionary<string, string> config)
+    {
+    }
+
+    /// <summary>
+    /// What one sample-step adds to the numerator and the denominator of <see cref="Result"/> (each times its weight):
+    /// its value v and 1 for the metrics that are means (for example 1 if its class is right, 0 if not); counts for
+    /// ratios such as <see cref="Precision"/> (true positives, predicted positives).
+    /// </summary>
     /// <param name="prediction">[classes].</param>
     /// <param name="target">[classes], or [1] holding a class index.</param>
-    /// <returns>v, for example 1 for right and 0 for wrong.</returns>
-    private protected abstract double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target);
+    /// <returns>The numerator and denominator parts.</returns>
+    private protected abstract (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target);
 
     /// <summary>Adds a batch with an optional mask and optional per-sample-step weights (the training loop's entry).</summary>
     /// <param name="prediction">The predictions.</param>

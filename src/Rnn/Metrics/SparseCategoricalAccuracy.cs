@@ -19,7 +19,7 @@ public sealed class SparseCategoricalAccuracy : Metric
 
     private protected override bool TargetsAreClassIndices(Tensor<float> prediction, Tensor<float> target) => true;
 
-    private protected override double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target) => Matches(prediction, target[0]);
+    private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target) => (Matches(prediction, target[0]), 1);
 
     /// <summary>1 when the row's arg-max is <paramref name="label"/>, else 0.</summary>
     internal static double Matches(ReadOnlySpan<float> prediction, float label)

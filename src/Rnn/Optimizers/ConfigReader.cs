@@ -53,6 +53,9 @@ internal sealed class ConfigReader
     /// <summary>The float at <paramref name="key"/>, which must be present.</summary>
     public float RequiredFloat(string key) => OptionalFloat(key) ?? throw Missing(key);
 
+    /// <summary>The whole number at <paramref name="key"/>, or null when absent.</summary>
+    public long? OptionalLong(string key) => Text(key) is null ? null : RequiredLong(key);
+
     /// <summary>The whole number at <paramref name="key"/>, which must be present.</summary>
     public long RequiredLong(string key)
     {

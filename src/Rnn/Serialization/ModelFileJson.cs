@@ -15,12 +15,17 @@ internal sealed record LayerConfigJson(
     Dictionary<string, string> Config,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Trainable = null);
 
-/// <summary>How the model was compiled, under <c>rnn.compile</c>; <c>weighted_metrics</c> only when there are some.</summary>
+/// <summary>
+/// How the model was compiled, under <c>rnn.compile</c>. <c>metrics</c> names the metrics (all that files from before
+/// <c>metric_configs</c> hold); <c>metric_configs</c> gives each one's kind and settings (its name, a threshold), which
+/// loading prefers; <c>weighted_metrics</c> only when there are some.
+/// </summary>
 internal sealed record CompileConfigJson(
     ComponentConfigJson Optimizer,
     ComponentConfigJson Loss,
     List<string> Metrics,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<string>? WeightedMetrics = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ComponentConfigJson>? MetricConfigs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ComponentConfigJson>? WeightedMetrics = null);
 
 /// <summary>An optimizer or a loss: its name and options.</summary>
 internal sealed record ComponentConfigJson(string Name, Dictionary<string, string> Config);
