@@ -3,7 +3,7 @@ namespace Rnn.Serialization;
 /// <summary>
 /// Writes a file so that a reader sees either the previous file or the complete new one, never a part: the
 /// bytes go to a temporary file in the same directory, which is flushed to disk and then renamed over the
-/// destination. Every writer of files in the library (safetensors, ONNX) goes through it.
+/// destination. Every writer of files in the library (safetensors, ONNX, text vectorizers) goes through it.
 /// </summary>
 internal static class AtomicFile
 {
