@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Rnn.Serialization;
 
@@ -77,6 +78,13 @@ public sealed class TextVectorizer
         (TextSplit.Character, "character"),
         (TextSplit.None, null),
     ];
+
+    private static readonly JsonWriterOptions FileWriterOptions = new()
+    {
+        // The file is never embedded in HTML, so only what JSON itself requires is escaped and tokens read as they are.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Indented = true,
+    };
 
     private string[]? _vocabulary;
     private IReadOnlyList<string>? _readOnlyVocabulary;
@@ -432,7 +440,11 @@ public sealed class TextVectorizer
             SplitNames.First(n => n.Value == Split).Name,
             OutputSequenceLength,
             [.. vocabulary]);
-        AtomicFile.Write(path, 1 << 16, stream => JsonSerializer.Serialize(stream, file, TextVectorizerJsonContext.Default.TextVectorizerJson));
+        AtomicFile.Write(path, 1 << 16, stream =>
+        {
+            using var writer = new Utf8JsonWriter(stream, FileWriterOptions);
+            JsonSerializer.Serialize(writer, file, TextVectorizerJsonContext.Default.TextVectorizerJson);
+        });
     }
 
     /// <summary>Reads a vectorizer written by <see cref="Save"/>: the same settings and vocabulary, so the same ids for every text.</summary>

@@ -314,6 +314,10 @@ public sealed class TextVectorizerTests : IDisposable
         Assert.Equal((50, TextStandardization.Lower, TextSplit.Whitespace, 7), ((int)loaded.MaxTokens!, loaded.Standardize, loaded.Split, (int)loaded.OutputSequenceLength!));
         string[] probe = [.. texts, "unseen 😀", string.Empty];
         Assert.Equal(Values(vectorizer.Encode(probe)), Values(loaded.Encode(probe)));
+        // Tokens are stored as they are, escaped only where JSON requires it.
+        var json = File.ReadAllText(path);
+        Assert.Contains("\"Ünïcödé\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"\\\"quoted\\\"\"", json, StringComparison.Ordinal);
     }
 
     [Fact]
