@@ -39,25 +39,24 @@ for (var label = 0; label < collections.Length; label++)
 var trainRows = train.ToArray();
 random.Shuffle(trainRows);
 
-// 2. Characters → ids: 0 is padding, 1 an unknown character, 2.. the characters seen in training.
-var characters = trainRows.SelectMany(row => row.Text).Distinct().Order().ToArray();
-var ids = characters.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i + 2);
-int[] Encode(string text) => [.. text.Select(c => ids.GetValueOrDefault(c, 1))];
+// 2. Characters → ids: 0 is padding, 1 an unknown character, 2.. the characters seen in training, most frequent
+//    first. No standardization: case and punctuation tell the collections apart ("Q:", "-- Author").
+var vectorizer = new TextVectorizer(standardize: TextStandardization.None, split: TextSplit.Character, outputSequenceLength: options.MaxLength);
+vectorizer.Adapt(trainRows.Select(row => row.Text));
 
-// Pad at the end ("post") so that the real characters come first and the mask covers the tail; texts longer than
-// maxLength keep their beginning.
-Tensor<float> Pad(IEnumerable<(string Text, int Label)> rows) =>
-    Sequences.Pad([.. rows.Select(row => Encode(row.Text))], options.MaxLength, Padding.Post, Truncating.Post);
+// Encode pads at the end ("post") so that the real characters come first and the mask covers the tail; texts longer
+// than maxLength keep their beginning.
+Tensor<float> Encode(IEnumerable<(string Text, int Label)> rows) => vectorizer.Encode([.. rows.Select(row => row.Text)]);
 Tensor<float> Labels(IEnumerable<(string Text, int Label)> rows) => Tensor.Create(rows.Select(row => (float)row.Label).ToArray(), [rows.Count()]);
-var (xTrain, yTrain) = (Pad(trainRows), Labels(trainRows));
-var xTest = Pad(test);
-Console.WriteLine($"{trainRows.Length} training and {test.Count} test texts, {characters.Length} distinct characters, padded to {options.MaxLength}");
+var (xTrain, yTrain) = (Encode(trainRows), Labels(trainRows));
+var xTest = Encode(test);
+Console.WriteLine($"{trainRows.Length} training and {test.Count} test texts, {vectorizer.VocabularySize - 2} distinct characters, padded to {options.MaxLength}");
 Console.WriteLine("test texts per collection: " + string.Join(", ", collections.Select((name, c) => $"{name} {test.Count(row => row.Label == c)}")));
 
 // 3. The model.
 var model = new Sequential(
     [
-        new Embedding(characters.Length + 2, options.EmbeddingSize, maskZero: true),
+        new Embedding(vectorizer.VocabularySize, options.EmbeddingSize, maskZero: true),
         new Gru(options.Units, bidirectional: true),
         new Dense(collections.Length),
     ],

@@ -1,13 +1,14 @@
 // A character-level language model of the BSD fortune texts: Embedding → Lstm (every step) → Dense(vocabulary)
 // learns to predict the next character of 80-character windows. Perplexity is reported per epoch, then the model
 // writes new "fortunes" at several temperatures, one character at a time with a streaming session, and the saved
-// and reloaded model writes the same text for the same seed.
+// and reloaded model and vocabulary write the same text for the same seed.
 // Data: samples/data/fortunes/{fortunes,literature,riddles} (BSD licence, see samples/data/fortunes/COPYRIGHT).
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
 using Rnn;
+using Rnn.Data;
 using Rnn.Layers;
 using Rnn.Losses;
 using Rnn.Metrics;
@@ -34,20 +35,22 @@ if (options.TrainCharacters is { } limit)
     validationText = validationText[..Math.Min(limit / 5, validationText.Length)];
 }
 
-// 2. Characters → ids, and windows: x = ids of characters t..t+T-1, y = ids of characters t+1..t+T.
-var vocabulary = string.Concat(texts).Distinct().Order().ToArray();
-var ids = vocabulary.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
-var (xTrain, yTrain) = Windows(trainText, ids, options.Window, stride: options.Window / 2);
-var (xValidation, yValidation) = Windows(validationText, ids, options.Window, stride: options.Window);
-Console.WriteLine($"{texts.Length} texts, {vocabulary.Length} distinct characters; training on {trainText.Length:N0} characters "
+// 2. Characters → ids (2.. the characters, most frequent first; 0 and 1, padding and unknown, never occur here),
+//    and windows: x = ids of characters t..t+T-1, y = ids of characters t+1..t+T.
+var vectorizer = new TextVectorizer(standardize: TextStandardization.None, split: TextSplit.Character);
+vectorizer.Adapt(texts);
+var (trainIds, validationIds) = (vectorizer.Encode(trainText), vectorizer.Encode(validationText));
+var (xTrain, yTrain) = Windows(trainIds, options.Window, stride: options.Window / 2);
+var (xValidation, yValidation) = Windows(validationIds, options.Window, stride: options.Window);
+Console.WriteLine($"{texts.Length} texts, {vectorizer.VocabularySize - 2} distinct characters; training on {trainText.Length:N0} characters "
     + $"({xTrain.Lengths[0]} windows of {options.Window}), validating on {validationText.Length:N0}");
 
 // 3. The model; targets are [batch, time] class ids against [batch, time, vocabulary] logits.
 var model = new Sequential(
     [
-        new Embedding(vocabulary.Length, options.EmbeddingSize),
+        new Embedding(vectorizer.VocabularySize, options.EmbeddingSize),
         new Lstm(options.Units, returnSequences: true),
-        new Dense(vocabulary.Length),
+        new Dense(vectorizer.VocabularySize),
     ],
     seed: options.Seed);
 var optimizer = new Adam(learningRate: options.LearningRate) { GlobalClipNorm = 5f };
@@ -55,14 +58,14 @@ model.Compile(optimizer, Loss.SparseCategoricalCrossEntropy(fromLogits: true), M
 
 // Perplexity = exp(mean cross-entropy per character): the number of equally likely characters the model hesitates
 // between. Predicting from character frequencies alone (a unigram model) is the baseline to beat.
-var unigram = UnigramPerplexity(trainText, validationText, ids);
+var unigram = UnigramPerplexity(trainIds, validationIds, vectorizer.VocabularySize);
 var clock = Stopwatch.StartNew();
 var perplexity = new LambdaCallback(onEpochEnd: (epoch, logs) => Console.WriteLine(string.Create(
     CultureInfo.InvariantCulture,
     $"epoch {epoch + 1,2}/{options.Epochs}: perplexity {Math.Exp(logs["loss"]),6:0.00}, validation {Math.Exp(logs["val_loss"]),6:0.00}, "
     + $"next-character accuracy {logs["val_sparse_categorical_accuracy"]:0.000} ({clock.Elapsed.TotalSeconds:0} s)")));
 
-// The validation perplexity bottoms out after about 30 epochs, then the model starts learning the training texts by
+// The validation perplexity bottoms out after 25 to 30 epochs, then the model starts learning the training texts by
 // heart: stop when it has not improved for 3 epochs and keep the best weights.
 var earlyStopping = new EarlyStopping(monitor: "val_loss", patience: 3, restoreBestWeights: true);
 var history = model.Fit(
@@ -76,28 +79,30 @@ Console.WriteLine(model.Summary());
 
 // 4. Write new texts: prime with "%\n" (the start of a text), then sample each next character from
 //    softmax(logits / temperature). Low temperatures play safe and repeat; high ones invent (and misspell).
-var generator = new Generator(model, vocabulary);
+var generator = new Generator(model, vectorizer);
 foreach (var temperature in options.Temperatures)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--- temperature {temperature}"));
     Console.WriteLine(generator.Write(temperature, options.GenerateLength, seed: options.Seed));
 }
 
-// 5. Save, load, and write again with the same seed: the same weights give the same text, character for character.
+// 5. Save the model and its vocabulary, load both, and write again with the same seed: the same weights and ids give
+//    the same text, character for character.
 var path = Path.GetFullPath(Path.Combine("out", "fortune-lstm.safetensors"));
+var vocabularyPath = Path.ChangeExtension(path, ".vocabulary.json");
 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
 model.Save(path);
-var reloaded = Sequential.Load(path);
+vectorizer.Save(vocabularyPath);
 var before = generator.Write(temperature: 0.8f, options.GenerateLength, seed: 7);
-var after = new Generator(reloaded, vocabulary).Write(temperature: 0.8f, options.GenerateLength, seed: 7);
-Console.WriteLine($"saved {path} ({new FileInfo(path).Length / 1024.0:0} KB) and loaded it back");
+var after = new Generator(Sequential.Load(path), TextVectorizer.Load(vocabularyPath)).Write(temperature: 0.8f, options.GenerateLength, seed: 7);
+Console.WriteLine($"saved {path} ({new FileInfo(path).Length / 1024.0:0} KB) and {Path.GetFileName(vocabularyPath)}, and loaded them back");
 
 // The stream gave, step by step, what Predict gives when it reads the whole text at once.
-var whole = model.Predict(Tensor.Create(("%\n" + before).Select(c => (float)ids[c]).ToArray(), [1, before.Length + 2]));
+var whole = model.Predict(vectorizer.Encode(["%\n" + before]));
 var lastStep = new float[whole.FlattenedLength];
 whole.FlattenTo(lastStep);
-var gap = new float[vocabulary.Length];
-TensorPrimitives.Subtract(lastStep.AsSpan()[^vocabulary.Length..], generator.LastLogits, gap);
+var gap = new float[vectorizer.VocabularySize];
+TensorPrimitives.Subtract(lastStep.AsSpan()[^vectorizer.VocabularySize..], generator.LastLogits, gap);
 var difference = TensorPrimitives.MaxMagnitude(gap);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"streamed logits after {before.Length + 2} steps vs Predict on the whole text: largest difference {difference:G2}"));
 Console.WriteLine(string.Create(
@@ -105,9 +110,9 @@ Console.WriteLine(string.Create(
     $"validation perplexity: {validationPerplexity:0.00} (unigram baseline: {unigram:0.00}); reloaded model writes the same text: {(before == after ? "yes" : "NO")}"));
 return before == after ? 0 : 1;
 
-static (Tensor<float> X, Tensor<float> Y) Windows(string text, Dictionary<char, int> ids, int length, int stride)
+static (Tensor<float> X, Tensor<float> Y) Windows(int[] ids, int length, int stride)
 {
-    var count = text.Length > length ? ((text.Length - 1 - length) / stride) + 1 : 0;
+    var count = ids.Length > length ? ((ids.Length - 1 - length) / stride) + 1 : 0;
     var starts = Enumerable.Range(0, count).Select(i => i * stride).ToArray();
     var x = new float[starts.Length * length];
     var y = new float[starts.Length * length];
@@ -115,26 +120,26 @@ static (Tensor<float> X, Tensor<float> Y) Windows(string text, Dictionary<char, 
     {
         for (var t = 0; t < length; t++)
         {
-            x[(w * length) + t] = ids[text[starts[w] + t]];
-            y[(w * length) + t] = ids[text[starts[w] + t + 1]];
+            x[(w * length) + t] = ids[starts[w] + t];
+            y[(w * length) + t] = ids[starts[w] + t + 1];
         }
     }
 
     return (Tensor.Create(x, [starts.Length, length]), Tensor.Create(y, [starts.Length, length]));
 }
 
-static double UnigramPerplexity(string train, string validation, Dictionary<char, int> ids)
+static double UnigramPerplexity(int[] train, int[] validation, int vocabularySize)
 {
     // Add-one smoothing, so that a character unseen in training does not make the perplexity infinite.
-    var counts = new double[ids.Count];
+    var counts = new double[vocabularySize];
     Array.Fill(counts, 1.0);
-    foreach (var c in train)
+    foreach (var id in train)
     {
-        counts[ids[c]]++;
+        counts[id]++;
     }
 
     var total = counts.Sum();
-    return Math.Exp(-validation.Average(c => Math.Log(counts[ids[c]] / total)));
+    return Math.Exp(-validation.Average(id => Math.Log(counts[id] / total)));
 }
 
 /// <summary>
@@ -144,16 +149,19 @@ static double UnigramPerplexity(string train, string validation, Dictionary<char
 /// </summary>
 internal sealed class Generator
 {
-    private readonly char[] _vocabulary;
+    // Ids 0 (padding) and 1 (unknown) never occur in the training text, so they are never drawn.
+    private const int FirstCharacterId = TextVectorizer.OovId + 1;
+
+    private readonly TextVectorizer _vectorizer;
     private readonly StreamingSession _stream;
     private readonly float[] _logits;
     private readonly float[] _id = new float[1];
 
-    public Generator(Sequential model, char[] vocabulary)
+    public Generator(Sequential model, TextVectorizer vectorizer)
     {
-        _vocabulary = vocabulary;
+        _vectorizer = vectorizer;
         _stream = model.StartStreaming();
-        _logits = new float[vocabulary.Length];
+        _logits = new float[vectorizer.VocabularySize];
     }
 
     /// <summary>The logits after the last character written: the distribution of the one that would follow.</summary>
@@ -163,18 +171,18 @@ internal sealed class Generator
     {
         var random = new Random(seed);
         var text = new StringBuilder();
-        var logits = _logits;
-        var probabilities = new float[_vocabulary.Length];
+        var characterLogits = _logits.AsSpan(FirstCharacterId);
+        var probabilities = new float[characterLogits.Length];
         _stream.Reset();
-        foreach (var c in "%\n")
+        foreach (var id in _vectorizer.Encode("%\n"))
         {
-            Feed(c, logits);
+            Feed(id);
         }
 
         while (text.Length < length)
         {
-            // softmax(logits / T), then draw a character with those probabilities.
-            TensorPrimitives.Divide(logits, temperature, probabilities);
+            // softmax(logits / T) over the characters, then draw one with those probabilities.
+            TensorPrimitives.Divide(characterLogits, temperature, probabilities);
             TensorPrimitives.SoftMax(probabilities, probabilities);
             var draw = random.NextSingle();
             var next = 0;
@@ -184,17 +192,17 @@ internal sealed class Generator
                 cumulative += probabilities[++next];
             }
 
-            text.Append(_vocabulary[next]);
-            Feed(_vocabulary[next], logits);
+            text.Append(_vectorizer.Vocabulary[FirstCharacterId + next]);
+            Feed(FirstCharacterId + next);
         }
 
         return text.ToString();
     }
 
-    private void Feed(char c, float[] logits)
+    private void Feed(int id)
     {
-        _id[0] = Array.IndexOf(_vocabulary, c);
-        _stream.Step(_id, logits);
+        _id[0] = id;
+        _stream.Step(_id, _logits);
     }
 }
 

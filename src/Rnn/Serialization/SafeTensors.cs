@@ -577,43 +577,6 @@ public static class SafeTensors
         }
     }
 
-    private static void WriteAtomically(string path, Prepared prepared)
-    {
-        var fullPath = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(fullPath)!;
-        // Same directory, so the final rename never crosses file systems; hidden and ending in .tmp,
-        // so a half-written file is never mistaken for a .safetensors one.
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Path.GetRandomFileName()}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, ChunkBytes))
-            {
-                WriteTo(stream, prepared);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Best effort: the original failure is the one to report.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // As above.
-        }
-    }
+    private static void WriteAtomically(string path, Prepared prepared) =>
+        AtomicFile.Write(path, ChunkBytes, stream => WriteTo(stream, prepared));
 }

@@ -104,28 +104,12 @@ public static class OnnxExporter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var proto = Build(model, options);
-        var fullPath = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(fullPath)!;
-        // Same directory, so the final rename never crosses file systems; hidden and ending in .tmp, so a
-        // half-written file is never mistaken for a model.
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Path.GetRandomFileName()}.tmp");
-        try
+        AtomicFile.Write(path, FileBufferBytes, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileBufferBytes))
-            {
-                var stream = wrap(file);
-                Write(proto, stream);
-                stream.Flush();
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
+            var stream = wrap(file);
+            Write(proto, stream);
+            stream.Flush();
+        });
     }
 
     private static ModelProto Build(Sequential model, OnnxExportOptions? options)
@@ -162,21 +146,5 @@ public static class OnnxExporter
         var writer = new ProtoWriter(stream);
         proto.WriteTo(writer);
         writer.Flush();
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Best effort: the original failure is the one to report.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // As above.
-        }
     }
 }

@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+
+namespace Rnn.Serialization;
+
+/// <summary>
+/// A <see cref="Data.TextVectorizer"/> file: its settings under Keras's <c>get_config</c> names and values
+/// (<c>standardize</c> and <c>split</c> are null for none) and the whole vocabulary, padding and OOV tokens first.
+/// </summary>
+internal sealed record TextVectorizerJson(
+    string Format,
+    int? MaxTokens,
+    string? Standardize,
+    string? Split,
+    int? OutputSequenceLength,
+    List<string> Vocabulary);
+
+/// <summary>
+/// Source-generated JSON for text vectorizer files: no reflection, so it works trimmed and under NativeAOT. Every
+/// property is required (a missing one is an error, not a default) and the non-nullable ones may not be null.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(TextVectorizerJson))]
+internal sealed partial class TextVectorizerJsonContext : JsonSerializerContext;
