@@ -132,23 +132,9 @@ public sealed class Dense : Layer
         }
     }
 
-    private protected override void ValidateInputShape(ReadOnlySpan<int> inputShape)
-    {
-        if (inputShape.Length is < 1 or > 2 || inputShape[^1] < 1)
-        {
-            throw new ArgumentException(
-                $"Layer '{Name}' expects input of shape [batch, features] or [batch, time, features] with a known feature count, but was given [batch, {string.Join(", ", inputShape.ToArray())}].");
-        }
-    }
+    private protected override void ValidateInputShape(ReadOnlySpan<int> inputShape) => ValidateFeatureShape(inputShape);
 
-    private protected override void ValidateInput(Tensor<float> input)
-    {
-        if (InputShape is { } shape && input.Rank >= 2 && input.Lengths[^1] != shape[^1])
-        {
-            throw new ArgumentException(
-                $"Layer '{Name}' expects {shape[^1]} input features but received {input.Lengths[^1]} (input shape {input.ShapeString()}).", nameof(input));
-        }
-    }
+    private protected override void ValidateInput(Tensor<float> input) => CheckFeatureCount(input);
 
     private protected override bool IsVariableDimension(int index) => index == 0 && InputShape?.Count == 2;
 

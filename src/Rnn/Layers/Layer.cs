@@ -259,6 +259,30 @@ public abstract class Layer
     /// <returns>True when the mask passes on.</returns>
     internal virtual bool PropagatesMask(int outputRank) => outputRank >= 3;
 
+    /// <summary>The input-shape rule of layers that act on the last axis (Dense, LayerNormalization): [batch, features] or [batch, time, features], features known.</summary>
+    /// <param name="inputShape">The input shape without batch.</param>
+    /// <exception cref="ArgumentException">The shape breaks the rule.</exception>
+    private protected void ValidateFeatureShape(ReadOnlySpan<int> inputShape)
+    {
+        if (inputShape.Length is < 1 or > 2 || inputShape[^1] < 1)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' expects input of shape [batch, features] or [batch, time, features] with a known feature count, but was given [batch, {string.Join(", ", inputShape.ToArray())}].");
+        }
+    }
+
+    /// <summary>Checks that a built last-axis layer gets the number of features it was built for.</summary>
+    /// <param name="input">The input, batch first.</param>
+    /// <exception cref="ArgumentException">The feature count differs.</exception>
+    private protected void CheckFeatureCount(Tensor<float> input)
+    {
+        if (InputShape is { } shape && input.Rank >= 2 && input.Lengths[^1] != shape[^1])
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' expects {shape[^1]} input features but received {input.Lengths[^1]} (input shape {input.ShapeString()}).", nameof(input));
+        }
+    }
+
     /// <summary>Creates and registers a parameter (during <see cref="BuildCore"/>).</summary>
     /// <param name="name">The parameter's name within the layer.</param>
     /// <param name="shape">Its shape.</param>

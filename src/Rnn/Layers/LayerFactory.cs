@@ -49,10 +49,11 @@ internal static class LayerFactory
                 nameof(Masking) => new Masking(read.Float("mask_value", 0f), name: name),
                 nameof(ActivationLayer) => new ActivationLayer(ActivationFunctions.Parse(read.String("activation", "linear")), name),
                 nameof(RepeatVector) => new RepeatVector(read.Int("n"), name),
+                nameof(LayerNormalization) => new LayerNormalization(read.Float("epsilon", 1e-3f), read.Bool("center", true), read.Bool("scale", true), name: name),
                 nameof(GlobalAveragePooling1D) => new GlobalAveragePooling1D(read.Bool("keepdims", false), name),
                 nameof(GlobalMaxPooling1D) => new GlobalMaxPooling1D(read.Bool("keepdims", false), name),
                 _ => throw new InvalidDataException(
-                    $"Layer '{name}' in the model file has type '{type}', which this version does not know; known types: Lstm, Gru, SimpleRnn, Dense, Dropout, Embedding, Masking, ActivationLayer, RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D. "
+                    $"Layer '{name}' in the model file has type '{type}', which this version does not know; known types: Lstm, Gru, SimpleRnn, Dense, Dropout, Embedding, Masking, ActivationLayer, LayerNormalization, RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D. "
                     + $"If '{type}' is a custom layer, pass a factory for it: Sequential.Load(path, new Dictionary<string, CustomLayerFactory> {{ [\"{type}\"] = (name, settings) => ... }})."),
             };
             read.EnsureAllRead();

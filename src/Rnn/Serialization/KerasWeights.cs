@@ -20,7 +20,7 @@ namespace Rnn.Serialization;
 public static class KerasWeights
 {
     /// <summary>Sets a built layer's parameters from Keras's <c>get_weights()</c> arrays.</summary>
-    /// <param name="layer">A built <see cref="Dense"/>, <see cref="SimpleRnn"/>, <see cref="Lstm"/>, <see cref="Gru"/> or <see cref="Embedding"/>.</param>
+    /// <param name="layer">A built <see cref="Dense"/>, <see cref="SimpleRnn"/>, <see cref="Lstm"/>, <see cref="Gru"/>, <see cref="Embedding"/> or <see cref="LayerNormalization"/>.</param>
     /// <param name="weights">The arrays, flattened row-major, in Keras's order.</param>
     /// <exception cref="ArgumentException">The number of arrays or an array's length does not fit the layer; nothing changes.</exception>
     /// <exception cref="NotSupportedException">The layer kind has no Keras counterpart with weights.</exception>
@@ -95,6 +95,12 @@ public static class KerasWeights
                 {
                     var weight = embedding.Parameters[0];
                     return [new("embeddings", [embedding.InputDim, embedding.OutputDim], v => weight.Assign(v), () => (float[])weight.Data.Clone())];
+                }
+
+            case LayerNormalization normalization:
+                {
+                    // Keras's get_weights(): gamma (when scale), then beta (when center); the same layout as ours.
+                    return [.. normalization.Parameters.Select(p => new KerasArray(p.Name == "weight" ? "gamma" : "beta", [p.Length], v => p.Assign(v), () => (float[])p.Data.Clone()))];
                 }
 
             case Recurrent recurrent:

@@ -31,7 +31,8 @@ namespace Rnn.Serialization;
 /// <c>Tanh</c>, <c>Softmax</c> (last axis), <c>Elu</c>, <c>Softplus</c> and <c>Mul</c>(x, <c>Sigmoid</c>(x)) for
 /// silu; <see cref="Layers.RepeatVector"/> <c>Unsqueeze</c> + <c>Expand</c>; <see cref="Layers.GlobalAveragePooling1D"/> and
 /// <see cref="Layers.GlobalMaxPooling1D"/> <c>ReduceMean</c> and <c>ReduceMax</c> over time (with a mask, over the real
-/// steps, rebuilt from the lengths). <see cref="Layers.Dropout"/> is the identity at inference and adds nothing.
+/// steps, rebuilt from the lengths); <see cref="Layers.LayerNormalization"/> <c>LayerNormalization</c> (opset 17).
+/// <see cref="Layers.Dropout"/> is the identity at inference and adds nothing.
 /// </para>
 /// <para>
 /// A mask (from <see cref="Layers.Masking"/> or <see cref="Layers.Embedding"/> with <c>maskZero</c>) that

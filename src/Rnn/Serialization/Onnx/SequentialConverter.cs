@@ -64,6 +64,9 @@ internal static class SequentialConverter
                     break;
                 case Layers.Dropout:
                     break;
+                case LayerNormalization normalization:
+                    value = Normalize(builder, normalization, value);
+                    break;
                 case ActivationLayer activation:
                     value = Activate(builder, activation.Activation, layer.Name, value);
                     break;
@@ -162,6 +165,19 @@ internal static class SequentialConverter
 
     private static NotSupportedException PaddingUnknown(Layer layer, MaskLengths mask, string why) => new(
         $"Layer '{layer.Name}' reads the mask of '{mask.Producer}', which {why}, so the exporter must know where the padding lies: set OnnxExportOptions.Padding to Padding.Post (padding after each sequence) or Padding.Pre (before it), as the batches are padded.");
+
+    /// <summary>
+    /// ONNX's <c>LayerNormalization</c> (opset 17) over the last axis; its scale input is required, so a layer without γ
+    /// gets ones.
+    /// </summary>
+    private static string Normalize(OnnxGraphBuilder builder, LayerNormalization layer, string x)
+    {
+        var features = layer.InputShape![^1];
+        var parameters = layer.Parameters;
+        var scale = layer.Scale ? builder.Float($"{layer.Name}.weight", [features], parameters[0].Data) : builder.Float($"{layer.Name}.ones", [features], Enumerable.Repeat(1f, features).ToArray());
+        string[] inputs = layer.Center ? [x, scale, builder.Float($"{layer.Name}.bias", [features], parameters[^1].Data)] : [x, scale];
+        return builder.Node("LayerNormalization", layer.Name, inputs, AttributeProto.Int("axis", -1), AttributeProto.Float("epsilon", layer.Epsilon));
+    }
 
     /// <summary>
     /// Global pooling over time: <c>ReduceMean</c> or <c>ReduceMax</c> on axis 1. With a mask, the real steps are rebuilt
