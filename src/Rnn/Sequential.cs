@@ -704,6 +704,61 @@ public sealed partial class Sequential
     }
 
     /// <summary>
+    /// Runs the model on every batch of <paramref name="data"/>, in order, and returns the outputs one after another
+    /// (Keras's <c>predict</c> on a <c>PyDataset</c>); targets and weights, if the batches have them, are not used.
+    /// </summary>
+    /// <param name="data">The batches.</param>
+    /// <returns>Outputs, [all samples, ...].</returns>
+    /// <exception cref="ArgumentException">A batch does not suit the model, or its outputs differ in shape (apart from the sample count) from the first batch's, so that they cannot be stacked; the message names the batch.</exception>
+    public Tensor<float> Predict(BatchSource data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var batches = BatchCountOf(data, nameof(data));
+        var outputs = new List<float[]>(batches);
+        int[]? rowShape = null;
+        var samples = 0;
+        for (var index = 0; index < batches; index++)
+        {
+            var item = data.GetBatch(index)
+                ?? throw new InvalidOperationException($"Model '{Name}': {data.GetType().Name}.GetBatch({index}) returned null; a batch source must return a batch for every index below BatchCount.");
+            ExecutionPlan plan;
+            int count;
+            try
+            {
+                count = CheckInputs(item.X, "X");
+                CheckStatefulBatches(count, count, "samples");
+                plan = PlanFor(item.X, null, count);
+                var shape = plan.OutputShape[1..];
+                rowShape ??= shape;
+                if (!shape.AsSpan().SequenceEqual(rowShape))
+                {
+                    throw new ArgumentException(
+                        $"Its outputs have shape [samples, {string.Join(", ", shape)}] but the first batch's had [samples, {string.Join(", ", rowShape)}], so they cannot be stacked; give every batch the same number of steps.");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Model '{Name}' cannot use batch {index} of data ({data.GetType().Name}): {e.Message}", nameof(data), e);
+            }
+
+            item.X.AsFlatSpan().CopyTo(plan.Input.AsFlatSpan());
+            plan.Forward(_layers, training: false);
+            outputs.Add(plan.Output.AsFlatSpan().ToArray());
+            samples += count;
+        }
+
+        var result = new float[outputs.Sum(o => (long)o.Length)];
+        var offset = 0;
+        foreach (var output in outputs)
+        {
+            output.CopyTo(result, offset);
+            offset += output.Length;
+        }
+
+        return Tensor.Create(result, [samples, .. rowShape!.Select(d => (nint)d)]);
+    }
+
+    /// <summary>
     /// Starts a session that feeds the model one step (or chunk) at a time, carrying recurrent state between
     /// calls; see <see cref="StreamingSession"/>.
     /// </summary>
@@ -974,6 +1029,11 @@ public sealed partial class Sequential
         SampleWeighting weighting;
         try
         {
+            if (item.Y is null)
+            {
+                throw new ArgumentException("It has no targets (Y is null); training and evaluation need them.", argument);
+            }
+
             count = CheckData(item.X, item.Y, "X", "Y");
             CheckStatefulBatches(count, count, "samples");
             ValidateTargets(item.X, item.Y, 0, count, count, loss);
@@ -986,7 +1046,7 @@ public sealed partial class Sequential
         }
 
         item.X.AsFlatSpan().CopyTo(plan.Input.AsFlatSpan());
-        item.Y.AsFlatSpan().CopyTo(plan.Target!.AsFlatSpan());
+        item.Y!.AsFlatSpan().CopyTo(plan.Target!.AsFlatSpan());
         weights = RowWeights(plan, weighting, default, 0, loss);
         return plan;
     }

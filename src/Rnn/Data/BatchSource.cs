@@ -4,8 +4,8 @@ namespace Rnn.Data;
 /// Training or evaluation data made one batch at a time, on demand: for data that does not fit in memory at once, is
 /// read from disk, or is built on the fly (windows over a long series, augmentation). Keras's <c>PyDataset</c>
 /// (<c>__len__</c>, <c>__getitem__</c>, <c>on_epoch_end</c>); PyTorch's map-style <c>Dataset</c> with a batching
-/// <c>DataLoader</c>. <see cref="Sequential.Fit(BatchSource, int, BatchSource?, bool, IReadOnlyDictionary{int, float}?, IEnumerable{Models.Callback}?, int, Models.NonFiniteLoss, CancellationToken)"/>
-/// and <see cref="Sequential.Evaluate(BatchSource, int)"/> take one.
+/// <c>DataLoader</c>. <see cref="Sequential.Fit(BatchSource, int, BatchSource?, bool, IReadOnlyDictionary{int, float}?, IEnumerable{Models.Callback}?, int, Models.NonFiniteLoss, CancellationToken)"/>,
+/// <see cref="Sequential.Evaluate(BatchSource, int)"/> and <see cref="Sequential.Predict(BatchSource)"/> take one.
 /// </summary>
 /// <remarks>
 /// A model asks for each batch once per epoch (training shuffles the order of the batches, not their samples) and copies
@@ -21,7 +21,7 @@ public abstract class BatchSource
 
     /// <summary>Makes batch <paramref name="index"/>.</summary>
     /// <param name="index">From 0 to <see cref="BatchCount"/> − 1.</param>
-    /// <returns>The batch: inputs, targets and optional sample weights, all with the same number of samples.</returns>
+    /// <returns>The batch: inputs, targets (which prediction does without) and optional sample weights, all with the same number of samples.</returns>
     public abstract DataBatch GetBatch(int index);
 
     /// <summary>Called after each training epoch (for example to reshuffle samples between batches). Does nothing by default.</summary>

@@ -109,6 +109,34 @@ public class BatchSourceTests
         Assert.Contains("cannot use batch 2 of data", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Predict_OnASource_StacksTheBatchesOutputs_AsPredictOnTensors()
+    {
+        var x = Random(19, 21, Time, Features);
+        var model = Classifier();
+        var expected = TestUtil.Span(model.Predict(x, batchSize: 8)).ToArray();
+        var inputsOnly = new RowSource(x, Labels(20, 21, 3), 8) { Corrupt = (_, batch) => batch with { Y = null } };
+
+        var actual = model.Predict(inputsOnly);
+
+        Assert.Equal([21, 3], TestUtil.Shape(actual));
+        Assert.Equal(expected, TestUtil.Span(actual).ToArray());
+        var noTargets = Assert.Throws<ArgumentException>(() => model.Fit(inputsOnly, shuffle: false, verbose: 0));
+        Assert.Contains("cannot use batch 0 of data (RowSource): It has no targets", noTargets.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Predict_RejectsBatchesWhoseOutputsCannotBeStacked()
+    {
+        var model = new Sequential([new Lstm(4, returnSequences: true, inputShape: (null, Features)), new Dense(2)], seed: 21);
+        var source = new RowSource(Random(22, 16, Time, Features), Labels(23, 16, 3), 8)
+        {
+            Corrupt = (index, batch) => index == 1 ? batch with { X = Random(24, 8, Time + 2, Features) } : batch,
+        };
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(source));
+        Assert.Contains($"cannot use batch 1 of data (RowSource): Its outputs have shape [samples, {Time + 2}, 2] but the first batch's had [samples, {Time}, 2]", error.Message, StringComparison.Ordinal);
+    }
+
     public static TheoryData<bool, int, int, int, int, int?> WindowCases() => new()
     {
         { false, 1, 1, 8, 0, null },
@@ -137,9 +165,9 @@ public class BatchSourceTests
             var batch = source.GetBatch(b);
             var count = Math.Min(batchSize, windows - (b * batchSize));
             Assert.Equal([count, 6, 2], TestUtil.Shape(batch.X));
-            Assert.Equal([count, 3], TestUtil.Shape(batch.Y));
+            Assert.Equal([count, 3], TestUtil.Shape(batch.Y!));
             xs.AddRange(TestUtil.Span(batch.X).ToArray());
-            ys.AddRange(TestUtil.Span(batch.Y).ToArray());
+            ys.AddRange(TestUtil.Span(batch.Y!).ToArray());
         }
 
         Assert.Equal(TestUtil.Span(x).ToArray(), xs);

@@ -38,6 +38,21 @@ public class StreamingSessionTests
         Assert.Equal(7, session.Steps);
     }
 
+    /// <summary>LayerNormalization works on each step alone, so a stream through it equals Predict on every prefix.</summary>
+    [Fact]
+    public void Step_ThroughLayerNormalization_EqualsPredictOnEveryPrefix()
+    {
+        var model = new Sequential([new Lstm(6, returnSequences: true, inputShape: (null, 3)), new LayerNormalization(), new Gru(4), new LayerNormalization(center: false), new Dense(2)], seed: 5);
+        var x = RandomSequences(2, 5, 3, 4);
+        var session = model.StartStreaming(batchSize: 2);
+        var output = new float[2 * 2];
+        for (var t = 0; t < 5; t++)
+        {
+            session.Step(TestUtil.Span(Steps(x, t, t + 1)), output);
+            Assert.Equal(TestUtil.Span(model.Predict(Steps(x, 0, t + 1))).ToArray(), output);
+        }
+    }
+
     [Fact]
     public void Run_ChunksOfSequenceOutputs_EqualThePredictionOfTheWholeSequence()
     {
