@@ -45,6 +45,7 @@ public abstract class CustomLayer : Layer
     private bool[] _mask = [];
     private int _maskLength;
     private int _rank;
+    private RandomSource? _random;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="name">The layer's name (letters, digits, '_' and '-'), or null for <paramref name="defaultName"/>, which a model makes unique.</param>
@@ -71,6 +72,9 @@ public abstract class CustomLayer : Layer
     /// <summary>The layer's kind as model files record it: the full type name.</summary>
     internal override string TypeName => GetType().FullName ?? GetType().Name;
 
+    /// <summary>The generator of <see cref="NextUniform"/> and <see cref="NextNormal"/>, whose state resumable model files save.</summary>
+    internal override RandomSource? TrainingRandom => _random;
+
     /// <summary>
     /// The output shape for an input shape, both without the batch axis (-1 where a size varies). Throw an
     /// <see cref="ArgumentException"/> naming the layer, what it expects and what it got, for a shape it cannot take: this
@@ -86,6 +90,20 @@ public abstract class CustomLayer : Layer
     protected virtual void CreateWeights(ReadOnlySpan<int> inputShape, Random random)
     {
     }
+
+    /// <summary>
+    /// A uniform random number in [0, 1), for training-time randomness (dropout masks, noise) that must be reproducible: the
+    /// layer's generator is seeded from its seed (so from the model's seed) when the layer is built, and a model file saved
+    /// with <c>includeOptimizer</c> keeps its state, so that training resumed from it draws the same numbers.
+    /// </summary>
+    /// <returns>The number.</returns>
+    /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
+    protected float NextUniform() => RequireRandom().NextSingle();
+
+    /// <summary>A standard normal random number (mean 0, variance 1), from the same generator as <see cref="NextUniform"/>.</summary>
+    /// <returns>The number.</returns>
+    /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
+    protected float NextNormal() => (float)RequireRandom().NextNormal();
 
     /// <summary>
     /// Every value of <paramref name="tensor"/>, row-major, as one span: the tensors a layer is given (input, output and
@@ -167,7 +185,14 @@ public abstract class CustomLayer : Layer
 
     private protected override void ValidateInputShape(ReadOnlySpan<int> inputShape) => _ = GetOutputShape(inputShape);
 
-    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random) => CreateWeights(inputShape, new Random(random.NextSeed()));
+    private protected override void BuildCore(ReadOnlySpan<int> inputShape, RandomSource random)
+    {
+        CreateWeights(inputShape, new Random(random.NextSeed()));
+        _random = new RandomSource(random.NextSeed());
+    }
+
+    private RandomSource RequireRandom()
+        => _random ?? throw new InvalidOperationException($"Layer '{Name}' draws random numbers from a generator seeded when it is built; build it (or run it on data) first.");
 
     private protected override int[] ComputeOutputShapeCore(ReadOnlySpan<int> inputShape) => GetOutputShape(inputShape);
 }

@@ -136,6 +136,36 @@ public sealed class MaskedMean() : CustomLayer(null, "masked_mean")
     }
 }
 
+/// <summary>Keras's GaussianNoise: adds N(0, σ²) noise in training, nothing at inference; the gradient passes unchanged.</summary>
+public sealed class GaussianNoise(float stddev, string? name = null) : CustomLayer(name, "gaussian_noise")
+{
+    public float Stddev { get; } = stddev;
+
+    public static GaussianNoise FromSettings(string name, IReadOnlyDictionary<string, string> settings)
+        => new(float.Parse(settings["stddev"], System.Globalization.CultureInfo.InvariantCulture), name);
+
+    public float DrawBeforeBuild() => NextUniform();
+
+    protected override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+    protected override bool PassesMask => true;
+
+    protected override IReadOnlyDictionary<string, string> GetSettings()
+        => new Dictionary<string, string> { ["stddev"] = Stddev.ToString("R", System.Globalization.CultureInfo.InvariantCulture) };
+
+    protected override void Forward(Tensor<float> input, Tensor<float> output, bool training)
+    {
+        Span<float> x = Values(input), y = Values(output);
+        for (var i = 0; i < x.Length; i++)
+        {
+            y[i] = training ? x[i] + (Stddev * NextNormal()) : x[i];
+        }
+    }
+
+    protected override void Backward(Tensor<float> input, Tensor<float> output, Tensor<float> outputGradient, Tensor<float>? inputGradient)
+        => Values(outputGradient).CopyTo(inputGradient is null ? default : Values(inputGradient));
+}
+
 public sealed class CustomLayerTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("rnn-custom-").FullName;
@@ -190,6 +220,42 @@ public sealed class CustomLayerTests : IDisposable
 
         var renamed = new Dictionary<string, CustomLayerFactory> { [typeof(FeatureScale).FullName!] = (_, settings) => FeatureScale.FromSettings("other", settings) };
         Assert.Contains("named the layer 'other' instead of 'feature_scale'", Assert.Throws<InvalidDataException>(() => Sequential.Load(path, renamed)).Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Training-time randomness drawn with NextNormal is the model seed's: the same seed trains bitwise the same, another
+    /// seed differently, and a file saved with the optimizer resumes with the same draws as training that never stopped.
+    /// </summary>
+    [Fact]
+    public void Randomness_IsSeededByTheModel_AndResumesFromAFile()
+    {
+        var x = Random(6, 16, 5, 3);
+        var y = Random(7, 16, 1);
+        Sequential Model(int seed)
+        {
+            var model = new Sequential([new GaussianNoise(0.5f), new Gru(4), new Dense(1)], seed: seed);
+            model.Build(-1, 3);
+            model.Compile(new Adam(0.01f), Loss.MeanSquaredError);
+            return model;
+        }
+
+        var first = Model(8);
+        var again = Model(8);
+        var other = Model(9);
+        other.SetWeights(first.GetWeights());
+        var history = first.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        Assert.Equal(history["loss"], again.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0)["loss"]);
+        Assert.NotEqual(history["loss"], other.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0)["loss"]);
+
+        var path = Path.Combine(_directory, "noise.safetensors");
+        first.Save(path, includeOptimizer: true);
+        var loaded = Sequential.Load(path, new Dictionary<string, CustomLayerFactory> { [typeof(GaussianNoise).FullName!] = GaussianNoise.FromSettings });
+        Assert.Equal(0.5f, ((GaussianNoise)loaded.Layers[0]).Stddev);
+        Assert.Equal(first.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0)["loss"], loaded.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0)["loss"]);
+        Assert.Equal(first.GetWeights(), loaded.GetWeights());
+
+        var unbuilt = new GaussianNoise(1f, "noise");
+        Assert.Contains("Layer 'noise' draws random numbers from a generator seeded when it is built", Assert.Throws<InvalidOperationException>(() => unbuilt.DrawBeforeBuild()).Message, StringComparison.Ordinal);
     }
 
     /// <summary>A mask stops at a custom layer unless it says it keeps the steps in place: then padding changes nothing downstream.</summary>
