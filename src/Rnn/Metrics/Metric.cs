@@ -22,7 +22,7 @@ namespace Rnn.Metrics;
 /// and counts accumulate in double precision, so the result over several batches equals the metric computed
 /// on all of them at once, whatever the batch sizes. A mask excludes sample-steps from both. <see cref="Precision"/> and
 /// <see cref="Recall"/> are ratios of counts instead (true positives over predicted or actual positives), accumulated
-/// the same way.
+/// the same way; <see cref="Auc"/> counts at many thresholds and measures the area under the curve they make.
 /// </para>
 /// <para>
 /// With sample weights w (Keras's <c>sample_weight</c>; a model passes them to the metrics compiled as
@@ -79,6 +79,9 @@ public abstract class Metric
     /// <summary>A new <see cref="Metrics.Recall"/> with threshold 0.5 over all columns.</summary>
     public static Recall Recall => new();
 
+    /// <summary>A new <see cref="Metrics.Auc"/>: the area under the ROC curve of probabilities, at 200 thresholds.</summary>
+    public static Auc Auc => new();
+
     /// <summary>The metric's name: its key in training history (Keras's, e.g. <c>accuracy</c> or <c>mae</c>).</summary>
     public string Name { get; }
 
@@ -89,13 +92,13 @@ public abstract class Metric
     /// The mean of the per-sample-step values over everything counted since the last <see cref="Reset"/>;
     /// 0 before anything was counted (as Keras).
     /// </summary>
-    public float Result => _weight == 0 ? 0f : (float)(_total / _weight);
+    public float Result => ComputeResult();
 
     /// <summary>
     /// A new metric from a name as Keras's <c>compile(metrics=[...])</c> accepts it (case-insensitive):
     /// <c>accuracy</c> or <c>acc</c>, <c>binary_accuracy</c>, <c>categorical_accuracy</c>,
     /// <c>sparse_categorical_accuracy</c>, <c>mean_absolute_error</c> or <c>mae</c>, <c>mean_squared_error</c> or
-    /// <c>mse</c>, <c>precision</c>, <c>recall</c>. As in Keras, the metric's <see cref="Name"/> is the string given, so that
+    /// <c>mse</c>, <c>precision</c>, <c>recall</c>, <c>auc</c>. As in Keras, the metric's <see cref="Name"/> is the string given, so that
     /// <c>"acc"</c> is reported as <c>acc</c>.
     /// </summary>
     /// <param name="name">The name.</param>
@@ -114,8 +117,9 @@ public abstract class Metric
             "MEAN_SQUARED_ERROR" or "MSE" => new MeanSquaredError(name),
             "PRECISION" => new Precision(name: name),
             "RECALL" => new Recall(name: name),
+            "AUC" => new Auc(name: name),
             _ => throw new ArgumentException(
-                $"Unknown metric '{name}'. Known metrics: accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error (mae), mean_squared_error (mse), precision, recall.",
+                $"Unknown metric '{name}'. Known metrics: accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error (mae), mean_squared_error (mse), precision, recall, auc.",
                 nameof(name)),
         };
     }
@@ -143,8 +147,18 @@ public abstract class Metric
             "mean_squared_error" => new MeanSquaredError(name),
             "precision" => new Precision(read.Float("threshold", 0.5f), (int?)read.OptionalLong("class_id"), name),
             "recall" => new Recall(read.Float("threshold", 0.5f), (int?)read.OptionalLong("class_id"), name),
+            "auc" => new Auc(
+                (int)read.RequiredLong("num_thresholds"),
+                read.Text("curve") switch
+                {
+                    null or "ROC" => AucCurve.Roc,
+                    "PR" => AucCurve.PrecisionRecall,
+                    var other => throw new ArgumentException($"Metric 'auc' has curve '{other}', but it must be ROC or PR.", nameof(config)),
+                },
+                read.Bool("from_logits", false),
+                name),
             _ => throw new ArgumentException(
-                $"Unknown metric kind '{kind}'. Known kinds: accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error, mean_squared_error, precision, recall.",
+                $"Unknown metric kind '{kind}'. Known kinds: accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error, mean_squared_error, precision, recall, auc.",
                 nameof(kind)),
         };
         read.ThrowIfUnknownKeys();
@@ -226,6 +240,7 @@ public abstract class Metric
     {
         _total = 0;
         _weight = 0;
+        ResetCore();
     }
 
     /// <inheritdoc/>
@@ -247,6 +262,22 @@ public abstract class Metric
         Debug.Assert(target.Length == rows || target.Length == rows * classes);
         Debug.Assert(mask.IsEmpty || mask.Length == rows);
         Debug.Assert(weights.IsEmpty || weights.Length == rows);
+        Accumulate(prediction, target, rows, classes, mask, weights);
+    }
+
+    /// <summary>
+    /// Adds the counted rows of a checked batch to the metric's state: by default the weighted sums of <see cref="RowParts"/>;
+    /// a metric with other state (<see cref="Auc"/>'s counts per threshold) overrides it, and <see cref="ComputeResult"/> and
+    /// <see cref="ResetCore"/> with it.
+    /// </summary>
+    /// <param name="prediction">[rows, classes].</param>
+    /// <param name="target">[rows, classes], or [rows] class indices.</param>
+    /// <param name="rows">Number of sample-steps.</param>
+    /// <param name="classes">Size of the last axis.</param>
+    /// <param name="mask">[rows] nonzero where a row counts, or empty when all count.</param>
+    /// <param name="weights">[rows] the weight of each row, or empty for weight 1 each.</param>
+    private protected virtual void Accumulate(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, int rows, int classes, ReadOnlySpan<byte> mask, ReadOnlySpan<float> weights)
+    {
         var targetWidth = target.Length / rows;
         var total = 0.0;
         var weight = 0.0;
@@ -305,7 +336,17 @@ public abstract class Metric
     /// <param name="prediction">[classes].</param>
     /// <param name="target">[classes], or [1] holding a class index.</param>
     /// <returns>The numerator and denominator parts.</returns>
-    private protected abstract (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target);
+    private protected virtual (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
+        => throw new NotSupportedException($"{GetType().Name} keeps its own state: it overrides Accumulate, which does not call RowParts.");
+
+    /// <summary><see cref="Result"/>: the weighted numerator over the weighted denominator, 0 while that is 0.</summary>
+    /// <returns>The result.</returns>
+    private protected virtual float ComputeResult() => _weight == 0 ? 0f : (float)(_total / _weight);
+
+    /// <summary>Forgets the state a metric keeps besides the two sums (see <see cref="Accumulate"/>).</summary>
+    private protected virtual void ResetCore()
+    {
+    }
 
     /// <summary>Adds a batch with an optional mask and optional per-sample-step weights (the training loop's entry).</summary>
     /// <param name="prediction">The predictions.</param>

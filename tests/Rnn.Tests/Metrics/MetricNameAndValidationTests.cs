@@ -28,8 +28,8 @@ public class MetricNameAndValidationTests
     [Fact]
     public void FromName_ThrowsForUnknownName()
     {
-        var error = Assert.Throws<ArgumentException>(() => Metric.FromName("auc"));
-        Assert.StartsWith("Unknown metric 'auc'. Known metrics: accuracy (acc), binary_accuracy, ", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<ArgumentException>(() => Metric.FromName("f1_score"));
+        Assert.StartsWith("Unknown metric 'f1_score'. Known metrics: accuracy (acc), binary_accuracy, ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -86,6 +86,8 @@ public sealed class PrecisionRecallTests : IDisposable
         new Rnn.Metrics.MeanSquaredError(),
         new Precision(threshold: 0.25f, classId: 2, name: "p2"),
         new Recall(threshold: -1f),
+        new Auc(),
+        new Auc(numThresholds: 50, curve: AucCurve.PrecisionRecall, fromLogits: true, name: "pr_auc"),
     ];
 
     [Theory]
@@ -101,7 +103,7 @@ public sealed class PrecisionRecallTests : IDisposable
     [Fact]
     public void FromConfig_RejectsUnknownKindsAndSettings()
     {
-        Assert.Contains("Unknown metric kind 'auc'", Assert.Throws<ArgumentException>(() => Metric.FromConfig("auc")).Message, StringComparison.Ordinal);
+        Assert.Contains("Unknown metric kind 'f1_score'", Assert.Throws<ArgumentException>(() => Metric.FromConfig("f1_score")).Message, StringComparison.Ordinal);
         var extra = Assert.Throws<ArgumentException>(() => Metric.FromConfig("accuracy", new Dictionary<string, string> { ["threshold"] = "0.3" }));
         Assert.Contains("threshold", extra.Message, StringComparison.Ordinal);
     }
