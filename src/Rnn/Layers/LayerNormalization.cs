@@ -24,7 +24,7 @@ public sealed class LayerNormalization : Layer
     private float[] _normalized = [];
     private float[] _inverseDeviation = [];
     private float[] _gradient = [];
-    private int[]? _outputShape;
+    private Tensor<float>? _output;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="epsilon">ε, added to the variance (Keras's default 0.001; PyTorch's 1e-5).</param>
@@ -112,18 +112,19 @@ public sealed class LayerNormalization : Layer
             }
         }
 
-        _outputShape = training ? output.Shape() : null;
+        _output = training ? output : null;
     }
 
     internal override int[] CheckBackward(Tensor<float> outputGradient)
     {
-        if (_outputShape is null)
+        if (_output is null)
         {
             throw NoTrainingForward();
         }
 
-        CheckShape(outputGradient, _outputShape, "output gradient", "the output of the last Forward");
-        return _outputShape;
+        var shape = _output.Shape();
+        CheckShape(outputGradient, shape, "output gradient", "the output of the last Forward");
+        return shape;
     }
 
     /// <summary>
