@@ -19,10 +19,20 @@ internal enum Readout
 }
 
 /// <summary>
+/// A <c>LayerNormalization</c> ↔ <c>nn.LayerNorm(features)</c> between the recurrent layer's readout and the head.
+/// PyTorch has no β without γ (its <c>bias</c> needs <c>elementwise_affine</c>), so <see cref="Center"/> requires
+/// <see cref="Scale"/>.
+/// </summary>
+/// <param name="Epsilon">ε as a Python user writes it (PyTorch's <c>eps</c>; ours gets it rounded to float, as libtorch's float32 kernel does).</param>
+/// <param name="Center">β: ours <c>center</c>, PyTorch's <c>bias</c>.</param>
+/// <param name="Scale">γ: ours <c>scale</c>; without both, PyTorch's <c>elementwise_affine=False</c>.</param>
+internal sealed record InteropLayerNorm(double Epsilon, bool Center = true, bool Scale = true);
+
+/// <summary>
 /// One interop fixture (<c>Fixtures/interop/</c>, see Fixtures/README.md): a small model, described once and
 /// built twice, as a <see cref="Sequential"/> of this library and as the PyTorch module that mirrors it
-/// (<see cref="MirrorModule"/>): [Embedding →] recurrent layer → Dense, with the same names on both sides
-/// unless <see cref="RecurrentName"/> and <see cref="DenseName"/> give PyTorch's names.
+/// (<see cref="MirrorModule"/>): [Embedding →] recurrent layer [→ LayerNormalization] → Dense, with the same names
+/// on both sides unless <see cref="RecurrentName"/> and <see cref="DenseName"/> give PyTorch's names.
 /// </summary>
 internal sealed record InteropCase(
     string Name,
@@ -46,6 +56,15 @@ internal sealed record InteropCase(
 
     /// <summary>Dense's activation: linear or sigmoid (<c>torch.sigmoid</c> on the <c>nn.Linear</c> output).</summary>
     public bool SigmoidOutput { get; init; }
+
+    /// <summary>A layer normalization between the recurrent layer and the head, if any.</summary>
+    public InteropLayerNorm? LayerNorm { get; init; }
+
+    /// <summary>
+    /// Whether the outputs file also holds PyTorch's gradients on the test inputs (<c>grad_output</c>, <c>grad.input</c>,
+    /// <c>grad.{parameter}</c>); not for an embedding, whose token ids have none.
+    /// </summary>
+    public bool Gradients { get; init; }
 
     /// <summary>Which initialization our layers use (Rnn → PyTorch cases only).</summary>
     public WeightInitialization Initialization { get; init; } = WeightInitialization.PyTorch;
@@ -89,6 +108,18 @@ internal sealed record InteropCase(
             {
                 NumLayers = 2, Dropout = 0.25f, RecurrentName = "rnn", DenseName = "fc",
             },
+            new("torch_lstm_sequence_layernorm_dense", false, RnnMode.Lstm, Features: 3, Hidden: 8, Readout.Sequence, Outputs: 2)
+            {
+                LayerNorm = new(1e-5), Gradients = true,
+            },
+            new("torch_gru_layernorm_nobias_dense", false, RnnMode.Gru, Features: 4, Hidden: 6, Readout.LastStep, Outputs: 3)
+            {
+                LayerNorm = new(1e-5, Center: false), Gradients = true,
+            },
+            new("torch_lstm_bidir_layernorm_noaffine_dense", false, RnnMode.Lstm, Features: 3, Hidden: 5, Readout.FinalStates, Outputs: 2)
+            {
+                Bidirectional = true, LayerNorm = new(1e-5, Center: false, Scale: false), Gradients = true,
+            },
         ];
         InteropCase[] fromRnn =
         [
@@ -100,6 +131,10 @@ internal sealed record InteropCase(
             new("from_rnn_gru_go_backwards_dense", true, RnnMode.Gru, Features: 3, Hidden: 5, Readout.LastStep, Outputs: 1)
             {
                 GoBackwards = true, Initialization = WeightInitialization.Keras,
+            },
+            new("from_rnn_gru_sequence_layernorm_nobias_dense", true, RnnMode.Gru, Features: 3, Hidden: 5, Readout.Sequence, Outputs: 2)
+            {
+                LayerNorm = new(1e-5, Center: false), Gradients = true,
             },
         ];
         return [.. fromTorch.Select((c, i) => c with { Seed = 4000 + i }), .. fromRnn.Select((c, i) => c with { Seed = 5000 + i })];
@@ -125,6 +160,11 @@ internal sealed record InteropCase(
                 Hidden, Mode == RnnMode.RnnRelu ? RnnActivation.Relu : RnnActivation.Tanh, returnSequences, goBackwards: GoBackwards, bidirectional: Bidirectional,
                 numLayers: NumLayers, dropout: Dropout, initialization: Initialization, inputShape: inputShape),
         });
+        if (LayerNorm is { } norm)
+        {
+            layers.Add(new LayerNormalization((float)norm.Epsilon, norm.Center, norm.Scale));
+        }
+
         layers.Add(new Dense(Outputs, SigmoidOutput ? Activation.Sigmoid : Activation.Linear, initialization: Initialization));
         return new Sequential(layers, seed: (int)Seed, name: Name);
     }
@@ -171,8 +211,9 @@ internal sealed record InteropCase(
         };
         var embedding = EmbeddingDim is { } dim ? $"new Embedding({Features}, {dim}, inputLength: {Time}), " : string.Empty;
         var shape = EmbeddingDim is null ? $", inputShape: ({Time}, {Features})" : string.Empty;
+        var norm = LayerNorm is { } n ? $"new LayerNormalization({string.Join(", ", DescribeRnnLayerNorm(n))}), " : string.Empty;
         var dense = SigmoidOutput ? $"new Dense({Outputs}, Activation.Sigmoid)" : $"new Dense({Outputs})";
-        return $"new Sequential({embedding}new {kind}({string.Join(", ", [Hidden.ToString(CultureInfo.InvariantCulture), .. options])}{shape}), {dense})";
+        return $"new Sequential({embedding}new {kind}({string.Join(", ", [Hidden.ToString(CultureInfo.InvariantCulture), .. options])}{shape}), {norm}{dense})";
     }
 
     /// <summary>PyTorch's side, as Python (for the fixture's metadata and the README).</summary>
@@ -217,6 +258,11 @@ internal sealed record InteropCase(
         }
 
         modules.Add($"{r} = {kind}({string.Join(", ", options)})");
+        if (LayerNorm is { } norm)
+        {
+            modules.Add($"layer_normalization = nn.LayerNorm({string.Join(", ", DescribeTorchLayerNorm(norm))})");
+        }
+
         modules.Add($"{DenseName} = nn.Linear({Directions * Hidden}, {Outputs})");
         if (GoBackwards)
         {
@@ -230,7 +276,40 @@ internal sealed record InteropCase(
             Readout.LastStep => (string.Empty, $"{call}[0][:, -1]"),
             _ => ($"h_n = {call}[1]{(Mode == RnnMode.Lstm ? "[0]" : string.Empty)}; ", "torch.cat([h_n[-2], h_n[-1]], 1)"),
         };
+        if (LayerNorm is not null)
+        {
+            features = $"self.layer_normalization({features})";
+        }
+
         var head = $"self.{DenseName}({features})";
         return $"{string.Join("; ", modules)}; forward(x): {prelude}return {(SigmoidOutput ? $"torch.sigmoid({head})" : head)}";
+    }
+
+    private static IEnumerable<string> DescribeRnnLayerNorm(InteropLayerNorm norm)
+    {
+        yield return string.Create(CultureInfo.InvariantCulture, $"epsilon: {(float)norm.Epsilon:R}f");
+        if (!norm.Center)
+        {
+            yield return "center: false";
+        }
+
+        if (!norm.Scale)
+        {
+            yield return "scale: false";
+        }
+    }
+
+    private IEnumerable<string> DescribeTorchLayerNorm(InteropLayerNorm norm)
+    {
+        yield return (Directions * Hidden).ToString(CultureInfo.InvariantCulture);
+        yield return string.Create(CultureInfo.InvariantCulture, $"eps={norm.Epsilon:R}");
+        if (!norm.Scale)
+        {
+            yield return "elementwise_affine=False";
+        }
+        else if (!norm.Center)
+        {
+            yield return "bias=False";
+        }
     }
 }

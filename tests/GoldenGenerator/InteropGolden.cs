@@ -16,7 +16,8 @@ namespace GoldenGenerator;
 /// PyTorch → Rnn: the mirror module, trained a few Adam steps from PyTorch's initialization, saved by
 /// TorchSharp.PyBridge's <c>save_safetensors</c>. Rnn → PyTorch: our model, initialized from its seed and
 /// saved by <see cref="Sequential.SaveWeights"/>, loaded by PyBridge's <c>load_safetensors</c> with
-/// <c>strict</c>. Either way, our model then loads the weights file and must predict PyTorch's outputs.
+/// <c>strict</c>. Either way, our model then loads the weights file and must predict PyTorch's outputs (and, for a
+/// case with <see cref="InteropCase.Gradients"/>, backpropagate PyTorch's gradients).
 /// </summary>
 internal static class InteropGolden
 {
@@ -24,6 +25,8 @@ internal static class InteropGolden
     private const int TrainSteps = 25;
     private const double LearningRate = 0.01;
     private const int TestSamples = 5;
+    private const double OutputTolerance = 1e-5;
+    private const double GradientTolerance = 1e-4;
 
     public static void WriteAll(string fixtures)
     {
@@ -70,7 +73,29 @@ internal static class InteropGolden
             // forward_inference kernel (brgemm:avx512_core), which on AVX-512 machines such as ours gives wrong
             // results for many sizes (measured: up to 0.2 off; see Fixtures/README.md). With autograd on it runs
             // the forward_training kernel, the one the float64 reference checks in the pytorch/ fixtures.
-            var output = module.call(x).detach();
+            Tensor output;
+            Tensor? gradOutput = null;
+            if (c.Gradients)
+            {
+                if (c.EmbeddingDim is not null || c.Renamed)
+                {
+                    throw new InvalidOperationException($"{c.Name}: gradients are written for cases without an embedding (token ids have none) and without renamed modules.");
+                }
+
+                // Backward of L = Σ output·grad_output, so grad_output is exactly the upstream gradient our model's
+                // backward receives; Train left its last step's gradients, hence zero_grad.
+                module.zero_grad();
+                x.requires_grad_(true);
+                output = module.call(x);
+                gradOutput = Uniform(output.shape);
+                (output * gradOutput).sum().backward();
+                output = output.detach();
+            }
+            else
+            {
+                output = module.call(x).detach();
+            }
+
             Tensor inference;
             using (torch.no_grad())
             {
@@ -83,12 +108,31 @@ internal static class InteropGolden
             var input = Floats(x.to(ScalarType.Float32));
             var expected = Floats(output);
             var outputsPath = Path.Combine(directory, c.Name + ".outputs.safetensors");
-            SafeTensors.Write(outputsPath, [new NamedTensor("input", Shape(x), input), new NamedTensor("output", Shape(output), expected)], metadata);
+            var tensors = new List<NamedTensor> { new("input", Shape(x), input), new("output", Shape(output), expected) };
+            if (gradOutput is not null)
+            {
+                metadata["gradients"] = "grad_output uniform(-1, 1); backward of L = sum(output * grad_output) in eval mode on input: grad.input, grad.{state_dict name}";
+                tensors.Add(new("grad_output", Shape(gradOutput), Floats(gradOutput)));
+                tensors.Add(new("grad.input", Shape(x), Floats(x.grad!)));
+                foreach (var (name, p) in module.named_parameters())
+                {
+                    tensors.Add(new("grad." + name, Shape(p), Floats(p.grad!)));
+                }
+            }
+
+            SafeTensors.Write(outputsPath, tensors, metadata);
 
             var error = CheckOurPrediction(c, weightsPath, input, Shape(x), expected);
+            var gradients = string.Empty;
+            if (gradOutput is not null)
+            {
+                var (trainingError, gradientError) = CheckOurGradients(c, weightsPath, tensors.ToDictionary(t => t.Name, StringComparer.Ordinal));
+                gradients = string.Create(CultureInfo.InvariantCulture, $"; training forward <= {trainingError:E1}, every gradient <= {gradientError:E1}");
+            }
+
             var inferenceError = (inference - output).abs().max().item<float>();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"interop/{c.Name,-44} {module.state_dict().Count,2} tensors; |Rnn Predict - PyTorch| <= {error:E1} (PyTorch under no_grad: {inferenceError:E1})"));
+                $"interop/{c.Name,-44} {module.state_dict().Count,2} tensors; |Rnn Predict - PyTorch| <= {error:E1}{gradients} (PyTorch under no_grad: {inferenceError:E1})"));
         }
     }
 
@@ -165,9 +209,75 @@ internal static class InteropGolden
             error = Math.Max(error, Math.Abs(actual[i] - expected[i]));
         }
 
-        if (error > 1e-5)
+        if (error > OutputTolerance)
         {
             throw new InvalidOperationException($"{c.Name}: our prediction differs from PyTorch's by {error}.");
+        }
+
+        return error;
+    }
+
+    /// <summary>
+    /// Loads the weights file into a new model of ours as the tests do, runs each layer's training forward and then
+    /// backward from <c>grad_output</c>, and returns the largest difference from PyTorch's output and from its gradients.
+    /// </summary>
+    private static (double Output, double Gradient) CheckOurGradients(InteropCase c, string weightsPath, Dictionary<string, NamedTensor> torch)
+    {
+        var model = c.CreateRnnModel();
+        model.LoadWeights(weightsPath, strict: true);
+        var h = AsTensor(torch["input"]);
+        foreach (var layer in model.Layers)
+        {
+            h = layer.Forward(h, training: true);
+        }
+
+        var outputError = MaxDifference(h, torch["output"]);
+        var g = AsTensor(torch["grad_output"]);
+        for (var i = model.Layers.Count - 1; i >= 0; i--)
+        {
+            g = model.Layers[i].Backward(g);
+        }
+
+        var gradientError = MaxDifference(g, torch["grad.input"]);
+        var checkedGradients = 1;
+        foreach (var layer in model.Layers)
+        {
+            foreach (var parameter in layer.Parameters)
+            {
+                var name = $"{layer.Name}.{parameter.Name}";
+                gradientError = Math.Max(gradientError, MaxDifference(parameter.Gradient, torch["grad." + name]));
+                checkedGradients++;
+            }
+        }
+
+        if (checkedGradients != torch.Keys.Count(k => k.StartsWith("grad.", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"{c.Name}: PyTorch has gradients for tensors our model does not have.");
+        }
+
+        if (outputError > OutputTolerance || gradientError > GradientTolerance)
+        {
+            throw new InvalidOperationException($"{c.Name}: our training forward differs from PyTorch's by {outputError}, our gradients by {gradientError}.");
+        }
+
+        return (outputError, gradientError);
+    }
+
+    private static System.Numerics.Tensors.Tensor<float> AsTensor(NamedTensor t) => NumericsTensor.Create((float[])t.Data.Clone(), [.. t.Shape.Select(d => (nint)d)]);
+
+    private static double MaxDifference(System.Numerics.Tensors.Tensor<float> actual, NamedTensor expected)
+    {
+        if (!actual.Lengths.ToArray().Select(d => (int)d).SequenceEqual(expected.Shape))
+        {
+            throw new InvalidOperationException($"'{expected.Name}' has shape [{string.Join(", ", expected.Shape)}] in PyTorch but [{string.Join(", ", actual.Lengths.ToArray())}] here.");
+        }
+
+        var values = new float[expected.Data.Length];
+        actual.FlattenTo(values);
+        var error = 0.0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            error = Math.Max(error, Math.Abs(values[i] - expected.Data[i]));
         }
 
         return error;

@@ -7,13 +7,14 @@ namespace GoldenGenerator;
 /// The PyTorch module that mirrors an <see cref="InteropCase"/>'s <c>Sequential</c> model, as one would write it
 /// in Python (<see cref="InteropCase.DescribeTorch"/>): named submodules registered in the model's layer order,
 /// so that <c>state_dict()</c> names are <c>{submodule}.{parameter}</c>, and a forward that reads out what
-/// the recurrent layer passes to the head.
+/// the recurrent layer passes to the head (through <c>nn.LayerNorm</c> when the case has one).
 /// </summary>
 internal sealed class MirrorModule : nn.Module<Tensor, Tensor>
 {
     private readonly InteropCase _case;
     private readonly TorchSharp.Modules.Embedding? _embedding;
     private readonly nn.Module _recurrent;
+    private readonly TorchSharp.Modules.LayerNorm? _layerNorm;
     private readonly TorchSharp.Modules.Linear _dense;
 
     public MirrorModule(InteropCase c)
@@ -35,6 +36,17 @@ internal sealed class MirrorModule : nn.Module<Tensor, Tensor>
             _ => nn.RNN(recurrentIn, c.Hidden, c.NumLayers, nn.NonLinearities.ReLU, batchFirst: true, dropout: c.Dropout, bidirectional: c.Bidirectional),
         };
         register_module(c.TorchRecurrentName, _recurrent);
+        if (c.LayerNorm is { } norm)
+        {
+            if (norm.Center && !norm.Scale)
+            {
+                throw new ArgumentException($"{c.Name}: nn.LayerNorm has no bias without elementwise_affine (center without scale).", nameof(c));
+            }
+
+            _layerNorm = nn.LayerNorm([c.Directions * c.Hidden], norm.Epsilon, elementwise_affine: norm.Scale, bias: norm.Center);
+            register_module("layer_normalization", _layerNorm);
+        }
+
         _dense = nn.Linear(c.Directions * c.Hidden, c.Outputs);
         register_module(c.DenseName, _dense);
     }
@@ -71,6 +83,11 @@ internal sealed class MirrorModule : nn.Module<Tensor, Tensor>
             // The top layer's two directions: the forward one after the last step, the reverse one after the first.
             _ => torch.cat([hN.select(0, -2), hN.select(0, -1)], 1),
         };
+        if (_layerNorm is not null)
+        {
+            features = _layerNorm.call(features);
+        }
+
         var y = _dense.call(features);
         return _case.SigmoidOutput ? torch.sigmoid(y) : y;
     }
