@@ -20,6 +20,12 @@ public sealed partial class Sequential
     private const string TrainingKey = "rnn.training";
     private const string OptimizerPrefix = "optimizer.";
 
+    /// <summary>The metadata key of a training backup: the epoch it was saved after.</summary>
+    private const string BackupKey = "rnn.backup_epoch";
+
+    /// <summary>A training backup's tensor of the running Fit's sample (or batch) order, which each epoch shuffles further.</summary>
+    private const string OrderTensor = "training.order";
+
     /// <summary>
     /// The weights as a PyTorch state dict: every parameter under <c>{layer name}.{PyTorch name}</c> (for example
     /// <c>lstm.weight_ih_l0</c>), in <see cref="Parameters"/> order, sharing the parameters' storage.
@@ -49,7 +55,7 @@ public sealed partial class Sequential
         {
             ArgumentNullException.ThrowIfNull(tensor, nameof(tensors));
             var name = rename is null ? tensor.Name : rename(tensor.Name);
-            if (name is not null && !name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            if (name is not null && !IsTrainingState(name))
             {
                 byName[name] = tensor;
             }
@@ -181,7 +187,7 @@ public sealed partial class Sequential
         {
             // Check the size the architecture claims against the weights the file holds before building, so that a
             // damaged configuration cannot make the loader allocate more than the file itself.
-            var stored = file.Tensors.Where(t => !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).Sum(t => (long)t.Data.Length);
+            var stored = file.Tensors.Where(t => !IsTrainingState(t.Name)).Sum(t => (long)t.Data.Length);
             long claimed = 0;
             var shape = inputShape;
             var names = new HashSet<string>(StringComparer.Ordinal);
@@ -248,7 +254,11 @@ public sealed partial class Sequential
     }
 
     /// <summary>Save with a hook over the tensors written, so tests can inject a failure in the middle of writing.</summary>
-    internal void Save(string path, bool includeOptimizer, Func<IEnumerable<(string Name, int[] Shape, ReadOnlyMemory<float> Data)>, IEnumerable<(string Name, int[] Shape, ReadOnlyMemory<float> Data)>>? intercept)
+    internal void Save(
+        string path,
+        bool includeOptimizer,
+        Func<IEnumerable<(string Name, int[] Shape, ReadOnlyMemory<float> Data)>, IEnumerable<(string Name, int[] Shape, ReadOnlyMemory<float> Data)>>? intercept,
+        int? backupEpoch = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         RequireBuilt("Save");
@@ -295,6 +305,16 @@ public sealed partial class Sequential
             tensors = tensors.Concat(state.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => (OptimizerPrefix + s.Key, new[] { s.Value.Length }, (ReadOnlyMemory<float>)s.Value)));
         }
 
+        if (backupEpoch is { } epoch)
+        {
+            metadata[BackupKey] = epoch.ToString(CultureInfo.InvariantCulture);
+            if (_epochOrder is { } order)
+            {
+                // Exact in float32 up to 2^24 samples, which SaveBackup's callers stay below.
+                tensors = tensors.Append((OrderTensor, [order.Length], order.Select(i => (float)i).ToArray()));
+            }
+        }
+
         SafeTensors.Write(path, intercept is null ? tensors : intercept(tensors), metadata);
     }
 
@@ -313,6 +333,81 @@ public sealed partial class Sequential
         {
             throw new InvalidDataException($"'{path}' has an invalid '{key}' entry in its __metadata__: {e.Message}", e);
         }
+    }
+
+    /// <summary>Saves what resuming needs after epoch <paramref name="epoch"/> (weights, optimizer and random states), marked as a backup of that epoch.</summary>
+    internal void SaveBackup(string path, int epoch) => Save(path, includeOptimizer: true, intercept: null, backupEpoch: epoch);
+
+    /// <summary>
+    /// Restores this model's weights, optimizer state and random states from a <see cref="SaveBackup"/> file, all or
+    /// nothing, and returns the epoch it was saved after.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a backup, or does not fit this model or its optimizer; nothing changed.</exception>
+    internal int RestoreBackup(string path)
+    {
+        var file = SafeTensors.Read(path);
+        if (!file.Metadata.TryGetValue(BackupKey, out var epochText) || !int.TryParse(epochText, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
+            || !file.Metadata.TryGetValue(TrainingKey, out var trainingJson))
+        {
+            throw new InvalidDataException($"'{path}' is not a training backup (it has no '{BackupKey}' epoch or no training state).");
+        }
+
+        var training = Deserialize(trainingJson, ModelFileJsonContext.Default.TrainingStateJson, path, TrainingKey);
+        var order = file.Tensors.FirstOrDefault(t => t.Name == OrderTensor)?.Data;
+        if (_epochOrder is not null && (order is null || !IsPermutation(order, _epochOrder.Length)))
+        {
+            throw new InvalidDataException(
+                $"'{path}' cannot resume model '{Name}': it was saved while training on {(order is null ? "no data" : $"{order.Length}")} samples or batches, and this Fit has {_epochOrder.Length}; resume with the same data.");
+        }
+
+        var weights = GetWeights();
+        var optimizerState = Optimizer!.GetState(_parameters);
+        var randomState = _random.State;
+        try
+        {
+            LoadStateDict(file.Tensors);
+            RestoreTrainingState(file, training, path);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            SetWeights(weights);
+            Optimizer.SetState(_parameters, optimizerState);
+            _random.State = randomState;
+            throw new InvalidDataException($"'{path}' cannot resume model '{Name}': {e.Message}", e);
+        }
+
+        for (var i = 0; order is not null && i < order.Length; i++)
+        {
+            _epochOrder![i] = (int)order[i];
+        }
+
+        return epoch;
+    }
+
+    /// <summary>Whether a tensor of a model file holds training state (the optimizer's, a backup's order) rather than weights.</summary>
+    private static bool IsTrainingState(string name)
+        => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) || name.StartsWith("training.", StringComparison.Ordinal);
+
+    /// <summary>Whether <paramref name="values"/> are the whole numbers 0 to <paramref name="count"/> − 1, each once.</summary>
+    private static bool IsPermutation(float[] values, int count)
+    {
+        if (values.Length != count)
+        {
+            return false;
+        }
+
+        var seen = new bool[count];
+        foreach (var value in values)
+        {
+            if (!(value >= 0 && value < count && value == MathF.Floor(value)) || seen[(int)value])
+            {
+                return false;
+            }
+
+            seen[(int)value] = true;
+        }
+
+        return true;
     }
 
     private void RestoreTrainingState(SafeTensorsFile file, TrainingStateJson training, string path)

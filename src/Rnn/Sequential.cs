@@ -35,6 +35,7 @@ public sealed partial class Sequential
     private Parameter[]? _trainableFrom;
     private bool[] _trainableLayers = [];
     private int _firstTrainableLayer;
+    private int[]? _epochOrder;
     private int[]? _inputShape;
     private Metric[] _metrics = [];
     private Metric[] _weightedMetrics = [];
@@ -126,6 +127,9 @@ public sealed partial class Sequential
 
     /// <summary>Where <c>Fit</c> and <c>Evaluate</c> write progress; the console when null.</summary>
     public TextWriter? Output { get; set; }
+
+    /// <summary>Set by a callback in <see cref="Callback.OnTrainBegin"/> to start training at this epoch (a resumed run).</summary>
+    internal int? ResumeEpoch { get; set; }
 
     /// <summary>Epochs of the current <c>Fit</c>, for callbacks.</summary>
     internal int TrainingEpochs { get; private set; }
@@ -317,6 +321,7 @@ public sealed partial class Sequential
     /// <param name="callbacks">Callbacks (early stopping, checkpoints, logging, custom code).</param>
     /// <param name="verbose">0: silent; 1: a progress bar on a terminal (one line per epoch when redirected); 2: one line per epoch.</param>
     /// <param name="onNonFiniteLoss">What to do when a batch's loss is NaN or infinite.</param>
+    /// <param name="initialEpoch">The epoch to start at (Keras's <c>initial_epoch</c>), to continue an earlier run: epochs <paramref name="initialEpoch"/> to <paramref name="epochs"/> − 1 run.</param>
     /// <param name="cancellationToken">Stops training between batches by throwing <see cref="OperationCanceledException"/>.</param>
     /// <returns>The loss and metrics of every epoch.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
@@ -326,10 +331,11 @@ public sealed partial class Sequential
         Tensor<float> x, Tensor<float> y, int epochs = 1, int batchSize = 32, float validationSplit = 0f,
         (Tensor<float> X, Tensor<float> Y)? validationData = null, bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null,
         Tensor<float>? sampleWeight = null, Tensor<float>? validationSampleWeight = null, IEnumerable<Callback>? callbacks = null, int verbose = 1,
-        NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, CancellationToken cancellationToken = default)
+        NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, int initialEpoch = 0, CancellationToken cancellationToken = default)
     {
         var (optimizer, loss) = RequireCompiled(nameof(Fit));
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        CheckInitialEpoch(initialEpoch, epochs);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CheckVerbose(verbose);
         if (!Enum.IsDefined(onNonFiniteLoss))
@@ -387,6 +393,7 @@ public sealed partial class Sequential
 
         var batches = (trainCount + batchSize - 1) / batchSize;
         var order = Enumerable.Range(0, trainCount).ToArray();
+        _epochOrder = order;
         return RunEpochs(
             optimizer,
             loss,
@@ -414,6 +421,7 @@ public sealed partial class Sequential
             callbacks,
             verbose,
             onNonFiniteLoss,
+            initialEpoch,
             cancellationToken);
     }
 
@@ -428,10 +436,11 @@ public sealed partial class Sequential
     /// <param name="epochs">Passes over the data.</param>
     /// <param name="validationData">Batches to evaluate after each epoch (logged with a <c>val_</c> prefix), or null.</param>
     /// <param name="shuffle">Ask for the batches in a new random order each epoch (the samples inside a batch stay as the source made them).</param>
-    /// <param name="classWeight">Weights by class index for the training loss, as in <see cref="Fit(Tensor{float}, Tensor{float}, int, int, float, ValueTuple{Tensor{float}, Tensor{float}}?, bool, IReadOnlyDictionary{int, float}?, Tensor{float}?, Tensor{float}?, IEnumerable{Callback}?, int, NonFiniteLoss, CancellationToken)"/>; multiplies the batches' sample weights.</param>
+    /// <param name="classWeight">Weights by class index for the training loss, as in <see cref="Fit(Tensor{float}, Tensor{float}, int, int, float, ValueTuple{Tensor{float}, Tensor{float}}?, bool, IReadOnlyDictionary{int, float}?, Tensor{float}?, Tensor{float}?, IEnumerable{Callback}?, int, NonFiniteLoss, int, CancellationToken)"/>; multiplies the batches' sample weights.</param>
     /// <param name="callbacks">Callbacks (early stopping, checkpoints, logging, custom code).</param>
     /// <param name="verbose">0: silent; 1: a progress bar on a terminal (one line per epoch when redirected); 2: one line per epoch.</param>
     /// <param name="onNonFiniteLoss">What to do when a batch's loss is NaN or infinite.</param>
+    /// <param name="initialEpoch">The epoch to start at (Keras's <c>initial_epoch</c>), to continue an earlier run.</param>
     /// <param name="cancellationToken">Stops training between batches by throwing <see cref="OperationCanceledException"/>.</param>
     /// <returns>The loss and metrics of every epoch.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
@@ -439,11 +448,13 @@ public sealed partial class Sequential
     /// <exception cref="TrainingDivergedException">A loss was NaN or infinite (see <paramref name="onNonFiniteLoss"/>).</exception>
     public History Fit(
         BatchSource data, int epochs = 1, BatchSource? validationData = null, bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null,
-        IEnumerable<Callback>? callbacks = null, int verbose = 1, NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, CancellationToken cancellationToken = default)
+        IEnumerable<Callback>? callbacks = null, int verbose = 1, NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, int initialEpoch = 0,
+        CancellationToken cancellationToken = default)
     {
         var (optimizer, loss) = RequireCompiled(nameof(Fit));
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        CheckInitialEpoch(initialEpoch, epochs);
         CheckVerbose(verbose);
         if (!Enum.IsDefined(onNonFiniteLoss))
         {
@@ -457,6 +468,7 @@ public sealed partial class Sequential
         }
 
         var order = Enumerable.Range(0, batches).ToArray();
+        _epochOrder = order;
         return RunEpochs(
             optimizer,
             loss,
@@ -475,6 +487,7 @@ public sealed partial class Sequential
             callbacks,
             verbose,
             onNonFiniteLoss,
+            initialEpoch,
             cancellationToken);
     }
 
@@ -494,22 +507,52 @@ public sealed partial class Sequential
         IEnumerable<Callback>? callbacks,
         int verbose,
         NonFiniteLoss onNonFiniteLoss,
+        int initialEpoch,
         CancellationToken cancellationToken)
     {
-        var callbackList = callbacks?.ToList() ?? [];
+        try
+        {
+            return RunEpochLoop(optimizer, loss, epochs, batches, beginEpoch, feed, endEpoch, validate, callbacks?.ToList() ?? [], verbose, onNonFiniteLoss, initialEpoch, cancellationToken);
+        }
+        finally
+        {
+            // The order a backup saves belongs to this Fit only.
+            _epochOrder = null;
+        }
+    }
+
+    private History RunEpochLoop(
+        Optimizer optimizer,
+        Loss loss,
+        int epochs,
+        int batches,
+        Action beginEpoch,
+        BatchFeed feed,
+        Action? endEpoch,
+        Func<Dictionary<string, float>>? validate,
+        List<Callback> callbackList,
+        int verbose,
+        NonFiniteLoss onNonFiniteLoss,
+        int initialEpoch,
+        CancellationToken cancellationToken)
+    {
         var display = new ProgressDisplay(Output ?? Console.Out, verbose, Output is null && !Console.IsOutputRedirected, epochs, batches);
         var history = new History();
         var logs = new Dictionary<string, float>();
         TrainingEpochs = epochs;
         TrainingBatches = batches;
         StopTraining = false;
+        ResumeEpoch = null;
         foreach (var callback in callbackList)
         {
             callback.Model = this;
             callback.OnTrainBegin();
         }
 
-        for (var epoch = 0; epoch < epochs && !StopTraining; epoch++)
+        // A callback that restored an interrupted run (BackupAndRestore) says where it stopped.
+        var first = Math.Max(initialEpoch, ResumeEpoch ?? 0);
+        ResumeEpoch = null;
+        for (var epoch = first; epoch < epochs && !StopTraining; epoch++)
         {
             foreach (var callback in callbackList)
             {
@@ -560,7 +603,7 @@ public sealed partial class Sequential
                 }
             }
 
-            history.Add(logs);
+            history.Add(epoch, logs);
             display.EpochEnd(epoch, logs);
             foreach (var callback in callbackList)
             {
@@ -1077,6 +1120,14 @@ public sealed partial class Sequential
         var value = loss.Compute(plan.Output, plan.Target!, plan.OutputMask, plan.OutputMasked, null, weights);
         UpdateMetrics(plan, weights);
         return value;
+    }
+
+    private static void CheckInitialEpoch(int initialEpoch, int epochs)
+    {
+        if (initialEpoch < 0 || initialEpoch > epochs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, $"initialEpoch must be from 0 to epochs ({epochs}): training runs epochs initialEpoch to epochs − 1.");
+        }
     }
 
     private int BatchCountOf(BatchSource source, string argument)

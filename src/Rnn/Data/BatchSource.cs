@@ -4,7 +4,7 @@ namespace Rnn.Data;
 /// Training or evaluation data made one batch at a time, on demand: for data that does not fit in memory at once, is
 /// read from disk, or is built on the fly (windows over a long series, augmentation). Keras's <c>PyDataset</c>
 /// (<c>__len__</c>, <c>__getitem__</c>, <c>on_epoch_end</c>); PyTorch's map-style <c>Dataset</c> with a batching
-/// <c>DataLoader</c>. <see cref="Sequential.Fit(BatchSource, int, BatchSource?, bool, IReadOnlyDictionary{int, float}?, IEnumerable{Models.Callback}?, int, Models.NonFiniteLoss, CancellationToken)"/>,
+/// <c>DataLoader</c>. <see cref="Sequential.Fit(BatchSource, int, BatchSource?, bool, IReadOnlyDictionary{int, float}?, IEnumerable{Models.Callback}?, int, Models.NonFiniteLoss, int, CancellationToken)"/>,
 /// <see cref="Sequential.Evaluate(BatchSource, int)"/> and <see cref="Sequential.Predict(BatchSource)"/> take one.
 /// </summary>
 /// <remarks>

@@ -8,9 +8,13 @@ public sealed class History
 {
     private readonly Dictionary<string, List<float>> _values = [];
     private readonly List<string> _keys = [];
+    private readonly List<int> _epochs = [];
 
     /// <summary>Number of epochs recorded.</summary>
     public int EpochCount { get; private set; }
+
+    /// <summary>The index (from 0) of each epoch recorded (Keras's <c>History.epoch</c>): 0, 1, … unless training started at a later epoch.</summary>
+    public IReadOnlyList<int> Epochs => _epochs;
 
     /// <summary>The recorded names, in the order they first appeared (for example <c>loss</c>, <c>mae</c>, <c>val_loss</c>, <c>val_mae</c>).</summary>
     public IReadOnlyList<string> Keys => _keys;
@@ -33,8 +37,9 @@ public sealed class History
         => $"History of {EpochCount} epoch(s): " + string.Join(", ", _keys.Select(k => $"{k} {(_values[k].Count > 0 ? _values[k][^1].ToString("G5", System.Globalization.CultureInfo.InvariantCulture) : "-")}"));
 
     /// <summary>Appends one epoch's logs.</summary>
-    internal void Add(IReadOnlyDictionary<string, float> logs)
+    internal void Add(int epoch, IReadOnlyDictionary<string, float> logs)
     {
+        _epochs.Add(epoch);
         foreach (var (key, value) in logs)
         {
             if (!_values.TryGetValue(key, out var list))
