@@ -19,10 +19,13 @@ public sealed class EarlyStopping : Callback
     /// <param name="mode">Whether lower or higher is better; <see cref="MonitorMode.Auto"/> decides from the name.</param>
     /// <param name="baseline">A value the quantity must beat; training stops if it does not within <paramref name="patience"/> epochs.</param>
     /// <param name="restoreBestWeights">Put back the weights of the best epoch when training ends.</param>
+    /// <param name="startFromEpoch">Epochs of warm-up before the quantity is watched at all (Keras's <c>start_from_epoch</c>): epochs 0 to <paramref name="startFromEpoch"/> − 1 neither count as best nor use up patience.</param>
     public EarlyStopping(string monitor = "val_loss", float minDelta = 0f, int patience = 0, MonitorMode mode = MonitorMode.Auto,
-        float? baseline = null, bool restoreBestWeights = false)
+        float? baseline = null, bool restoreBestWeights = false, int startFromEpoch = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(patience);
+        ArgumentOutOfRangeException.ThrowIfNegative(startFromEpoch);
+        StartFromEpoch = startFromEpoch;
         _monitor = new Monitor(monitor, mode, minDelta, nameof(EarlyStopping));
         _baseline = baseline;
         Patience = patience;
@@ -31,6 +34,9 @@ public sealed class EarlyStopping : Callback
 
     /// <summary>Epochs without improvement after which training stops.</summary>
     public int Patience { get; }
+
+    /// <summary>Epochs of warm-up before the quantity is watched.</summary>
+    public int StartFromEpoch { get; }
 
     /// <summary>Whether the best epoch's weights are restored when training ends.</summary>
     public bool RestoreBestWeights { get; }
@@ -59,6 +65,11 @@ public sealed class EarlyStopping : Callback
     {
         var model = RequireModel();
         var current = _monitor.Read(logs);
+        if (epoch < StartFromEpoch)
+        {
+            return;
+        }
+
         _wait++;
         if (_monitor.Update(current))
         {

@@ -336,6 +336,21 @@ public class SequentialTests
         }
     }
 
+    /// <summary>With three epochs of warm-up, the first watched epoch (3) is the best, and patience 2 stops at epoch 5.</summary>
+    [Fact]
+    public void EarlyStopping_StartFromEpoch_IgnoresTheWarmUpEpochs()
+    {
+        var (x, y) = MeanData(32);
+        var model = SmallModel();
+        model.Compile(new Sgd(0.05f), Loss.MeanSquaredError);
+        var stopper = new EarlyStopping(monitor: "loss", minDelta: 1e6f, patience: 2, startFromEpoch: 3);
+        var history = model.Fit(x, y, epochs: 10, batchSize: 8, callbacks: [stopper], verbose: 0);
+        Assert.Equal(3, stopper.BestEpoch);
+        Assert.Equal(5, stopper.StoppedEpoch);
+        Assert.Equal(6, history.EpochCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EarlyStopping(startFromEpoch: -1));
+    }
+
     [Fact]
     public void EarlyStopping_ThrowsForAQuantityThatIsNotLogged()
     {
