@@ -79,6 +79,42 @@ public abstract class GlobalPooling1D : Layer
         }
     }
 
+    /// <summary>
+    /// Streaming (see <see cref="Models.StreamingSession"/>): pools a chunk of steps into the running state of each sequence
+    /// and writes the pooled value of all the steps so far, which equals the layer's output on the whole prefix.
+    /// </summary>
+    /// <param name="input">[batch, steps, features], the chunk.</param>
+    /// <param name="mask">[batch, steps], or empty when every step is real.</param>
+    /// <param name="output">[batch, features] (or [batch, 1, features] with <see cref="KeepDims"/>), written.</param>
+    /// <param name="state">[batch, features] the running sum or maximum, carried from chunk to chunk (zeros to start).</param>
+    /// <param name="counts">[batch] real steps so far, carried (zeros to start).</param>
+    internal void Stream(Tensor<float> input, ReadOnlySpan<byte> mask, Tensor<float> output, Span<float> state, Span<float> counts)
+    {
+        var (batch, time, features) = ((int)input.Lengths[0], (int)input.Lengths[1], (int)input.Lengths[2]);
+        var x = input.AsFlatSpan();
+        var y = output.AsFlatSpan();
+        for (var b = 0; b < batch; b++)
+        {
+            var running = state.Slice(b * features, features);
+            for (var t = 0; t < time; t++)
+            {
+                if (mask.IsEmpty || mask[(b * time) + t] != 0)
+                {
+                    Fold(running, x.Slice(((b * time) + t) * features, features), counts[b] == 0);
+                    counts[b]++;
+                }
+            }
+
+            Finish(running, counts[b], y.Slice(b * features, features));
+        }
+    }
+
+    /// <summary>Adds one real step to a running state (<paramref name="first"/>: the state holds nothing yet).</summary>
+    private protected abstract void Fold(Span<float> running, ReadOnlySpan<float> step, bool first);
+
+    /// <summary>The pooled value of a running state over <paramref name="count"/> real steps (0 for none).</summary>
+    private protected abstract void Finish(ReadOnlySpan<float> running, float count, Span<float> pooled);
+
     /// <summary>y [batch, features] from x [batch, time, features] over the real steps (all when the mask is empty).</summary>
     private protected abstract void Pool(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> mask, int batch, int time, int features);
 
@@ -149,6 +185,28 @@ public sealed class GlobalAveragePooling1D : GlobalPooling1D
         }
     }
 
+    private protected override void Fold(Span<float> running, ReadOnlySpan<float> step, bool first)
+    {
+        if (first)
+        {
+            running.Clear();
+        }
+
+        TensorPrimitives.Add(running, step, running);
+    }
+
+    private protected override void Finish(ReadOnlySpan<float> running, float count, Span<float> pooled)
+    {
+        if (count > 0)
+        {
+            TensorPrimitives.Divide(running, count, pooled);
+        }
+        else
+        {
+            pooled.Clear();
+        }
+    }
+
     private protected override void Unpool(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<byte> mask, int batch, int time, int features)
     {
         for (var b = 0; b < batch; b++)
@@ -216,6 +274,30 @@ public sealed class GlobalMaxPooling1D : GlobalPooling1D
                     }
                 }
             }
+        }
+    }
+
+    private protected override void Fold(Span<float> running, ReadOnlySpan<float> step, bool first)
+    {
+        for (var f = 0; f < running.Length; f++)
+        {
+            // As in Pool: a NaN wins and stays.
+            if (first || step[f] > running[f] || (float.IsNaN(step[f]) && !float.IsNaN(running[f])))
+            {
+                running[f] = step[f];
+            }
+        }
+    }
+
+    private protected override void Finish(ReadOnlySpan<float> running, float count, Span<float> pooled)
+    {
+        if (count > 0)
+        {
+            running.CopyTo(pooled);
+        }
+        else
+        {
+            pooled.Clear();
         }
     }
 

@@ -103,7 +103,8 @@ internal sealed class ExecutionPlan
 
     /// <summary>
     /// Runs every layer on <see cref="Input"/>, passing masks along; recurrent layer i starts from
-    /// <paramref name="hidden"/>[i] (and <paramref name="cells"/>[i]) and leaves its final state there, when given.
+    /// <paramref name="hidden"/>[i] (and <paramref name="cells"/>[i]) and leaves its final state there, when given, and a
+    /// pooling layer keeps its running sum or maximum there (and its step counts in <paramref name="cells"/>[i]).
     /// </summary>
     public void Forward(IReadOnlyList<Layer> layers, bool training, float[]?[]? hidden, float[]?[]? cells)
         => Forward(layers, training, hidden, cells, Input, null);
@@ -125,6 +126,10 @@ internal sealed class ExecutionPlan
             {
                 var c = cells![i];
                 recurrent.Run(current, h, c, mask, training, output.AsFlatSpan(), h, c);
+            }
+            else if (hidden?[i] is { } running && layer is GlobalPooling1D pooling)
+            {
+                pooling.Stream(current, mask, output, running, cells![i]);
             }
             else
             {

@@ -5,7 +5,7 @@ namespace Rnn.Models;
 
 /// <summary>
 /// Runs a model over a sequence that arrives a step (or a chunk of steps) at a time, carrying every recurrent
-/// layer's state from call to call (Keras's <c>stateful=True</c>, made explicit). After steps x_0..x_t, the
+/// layer's state (and every pooling layer's running sum or maximum) from call to call (Keras's <c>stateful=True</c>, made explicit). After steps x_0..x_t, the
 /// output equals <see cref="Sequential.Predict(Tensor{float}, int)"/> on the whole prefix x_0..x_t; with
 /// recurrent layers that return sequences, one output per step given. Calls allocate nothing once a chunk
 /// length has been seen. Created by <see cref="Sequential.StartStreaming"/>.
@@ -24,16 +24,38 @@ public sealed class StreamingSession
         var layers = model.Layers;
         _hidden = new float[]?[layers.Count];
         _cells = new float[]?[layers.Count];
+        GlobalPooling1D? pooled = null;
         for (var i = 0; i < layers.Count; i++)
         {
-            if (layers[i] is GlobalPooling1D or RepeatVector)
+            if (layers[i] is RepeatVector)
             {
                 throw new NotSupportedException(
-                    $"Layer '{layers[i].Name}' ({layers[i].GetType().Name}) works on the whole sequence at once (it pools over time or repeats a vector along it), so a stream, which sees a chunk of steps at a time, cannot give what Predict gives on the sequence so far; predict on the whole prefix instead.");
+                    $"Layer '{layers[i].Name}' (RepeatVector) repeats a vector along a whole new sequence, so a stream, which sees a chunk of steps at a time, cannot give what Predict gives on the sequence so far; predict on the whole prefix instead.");
+            }
+
+            if (layers[i] is GlobalPooling1D pooling)
+            {
+                if (pooled is not null)
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{pooling.Name}' pools the output of '{pooled.Name}', which is already pooled over the whole prefix; a stream can pool once.");
+                }
+
+                // A running sum (or maximum) and a count of real steps per sequence: the pooled value of the prefix.
+                var features = pooling.InputShape![^1];
+                _hidden[i] = new float[batchSize * features];
+                _cells[i] = new float[batchSize];
+                pooled = pooling;
             }
 
             if (layers[i] is Recurrent recurrent)
             {
+                if (pooled is not null)
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{recurrent.Name}' reads the output of '{pooled.Name}', which pools the whole prefix into one step: on the prefix, Predict would run it from a zero state over that single step, which a stream carrying its state cannot give.");
+                }
+
                 if (recurrent.Bidirectional || recurrent.GoBackwards)
                 {
                     throw new NotSupportedException(

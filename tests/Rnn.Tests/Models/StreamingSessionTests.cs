@@ -107,13 +107,12 @@ public class StreamingSessionTests
         var error = Assert.Throws<NotSupportedException>(() => bidirectional.StartStreaming());
         Assert.Contains("Layer 'gru' reads its sequence backwards", error.Message, StringComparison.Ordinal);
 
-        // Layers that see the whole sequence at once: a chunk's result would differ from Predict on the prefix.
-        foreach (var whole in new Layer[] { new GlobalAveragePooling1D(), new GlobalMaxPooling1D() })
-        {
-            var pooled = new Sequential([new Gru(3, returnSequences: true, inputShape: (null, 2)), whole, new Dense(1)]);
-            var pooling = Assert.Throws<NotSupportedException>(() => pooled.StartStreaming());
-            Assert.Contains($"Layer '{whole.Name}' ({whole.GetType().Name}) works on the whole sequence at once", pooling.Message, StringComparison.Ordinal);
-        }
+        // After a pooling layer, a recurrent layer would run over the single pooled step from a zero state on each prefix,
+        // and a second pooling would pool one step: a stream carrying state across chunks cannot give either.
+        var recurrentAfter = new Sequential([new Gru(3, returnSequences: true, inputShape: (null, 2)), new GlobalAveragePooling1D(keepDims: true), new Lstm(2)]);
+        Assert.Contains("Layer 'lstm' reads the output of 'global_average_pooling1d'", Assert.Throws<NotSupportedException>(() => recurrentAfter.StartStreaming()).Message, StringComparison.Ordinal);
+        var twice = new Sequential([new Gru(3, returnSequences: true, inputShape: (null, 2)), new GlobalMaxPooling1D(keepDims: true), new GlobalAveragePooling1D()]);
+        Assert.Contains("a stream can pool once", Assert.Throws<NotSupportedException>(() => twice.StartStreaming()).Message, StringComparison.Ordinal);
 
         var encoderDecoder = new Sequential([new Lstm(3, inputShape: (null, 2)), new RepeatVector(2), new Lstm(3, returnSequences: true)]);
         Assert.Contains("Layer 'repeat_vector' (RepeatVector)", Assert.Throws<NotSupportedException>(() => encoderDecoder.StartStreaming()).Message, StringComparison.Ordinal);
@@ -122,6 +121,39 @@ public class StreamingSessionTests
         var wrong = Assert.Throws<ArgumentException>(() => session.Run(RandomSequences(2, 4, 3, 0)));
         Assert.Contains("chunks of shape [2, steps ≥ 1, 2] but received [2, 4, 3]", wrong.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => session.Step(new float[3], new float[6]));
+    }
+
+    /// <summary>
+    /// Pooling over time streams as a running mean or maximum: after every step, and after chunks of several, the output
+    /// is Predict's on the prefix, bitwise, with padding (masked ids) skipped as Predict skips it.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Step_ThroughPooling_EqualsPredictOnEveryPrefix(bool max, bool keepDims)
+    {
+        Layer pooling = max ? new GlobalMaxPooling1D(keepDims) : new GlobalAveragePooling1D(keepDims);
+        var model = new Sequential([new Embedding(9, 3, maskZero: true), new Lstm(5, returnSequences: true), pooling, new Dense(2)], seed: 6);
+
+        // Sequence 0 has padding (id 0) at steps 1 and 4; sequence 1 starts with padding.
+        float[] ids = [3, 0, 5, 8, 0, 2, 0, 0, 7, 1, 4, 6];
+        var x = TestUtil.ToTensor(ids, 2, 6);
+        var session = model.StartStreaming(batchSize: 2);
+        var output = new float[2 * 2];
+        for (var t = 0; t < 6; t++)
+        {
+            session.Step([ids[t], ids[6 + t]], output);
+            var prefix = TestUtil.ToTensor([.. ids.Take(t + 1), .. ids.Skip(6).Take(t + 1)], 2, t + 1);
+            Assert.Equal(TestUtil.Span(model.Predict(prefix)).ToArray(), output);
+        }
+
+        session.Reset();
+        var first = session.Run(TestUtil.ToTensor([.. ids.Take(4), .. ids.Skip(6).Take(4)], 2, 4));
+        var rest = session.Run(TestUtil.ToTensor([.. ids.Skip(4).Take(2), .. ids.Skip(10)], 2, 2));
+        Assert.Equal(TestUtil.Span(model.Predict(TestUtil.ToTensor([.. ids.Take(4), .. ids.Skip(6).Take(4)], 2, 4))).ToArray(), TestUtil.Span(first).ToArray());
+        Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(rest).ToArray());
     }
 
     [Fact]
