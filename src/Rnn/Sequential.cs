@@ -207,6 +207,31 @@ public sealed partial class Sequential
         }
     }
 
+    /// <summary>
+    /// Removes and returns the last layer (Keras's <c>pop</c>), for example to replace a trained model's head: pop it,
+    /// freeze the rest (<see cref="Layer.Trainable"/>), <see cref="Add"/> a new head, compile and train.
+    /// </summary>
+    /// <returns>The removed layer, with its weights.</returns>
+    /// <exception cref="InvalidOperationException">The model has no layers.</exception>
+    public Layer Pop()
+    {
+        if (_layers.Count == 0)
+        {
+            throw new InvalidOperationException($"Model '{Name}' has no layers to pop.");
+        }
+
+        var layer = _layers[^1];
+        _layers.RemoveAt(_layers.Count - 1);
+        _parameters = [.. _layers.SelectMany(l => l.Parameters)];
+        _plans.Clear();
+        if (_layers.Count == 0)
+        {
+            _inputShape = null;
+        }
+
+        return layer;
+    }
+
     /// <summary>Builds every layer for inputs of shape <paramref name="inputShape"/> (without batch; -1 for a varying time length).</summary>
     /// <param name="inputShape">The input shape without batch.</param>
     /// <exception cref="ArgumentException">A layer does not accept its input.</exception>

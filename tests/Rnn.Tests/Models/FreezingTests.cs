@@ -197,6 +197,40 @@ public sealed class FreezingTests : IDisposable
         Assert.Equal(expected, history["loss"][1], 1e-6f);
     }
 
+    /// <summary>Transfer learning: train, pop the head, freeze the body, add a new head, train only it.</summary>
+    [Fact]
+    public void Pop_ThenFreezeAndAddAHead_TrainsOnlyTheNewHead()
+    {
+        var x = Ids(20, 24, Time, 10);
+        var model = new Sequential([new Embedding(10, 4, inputLength: Time), new Lstm(6), new Dense(3)], seed: 21);
+        model.Compile(new Adam(0.01f), Loss.SparseCategoricalCrossEntropy(fromLogits: true));
+        model.Fit(x, TestUtil.ToTensor(Enumerable.Range(0, 24).Select(i => (float)(i % 3)).ToArray(), 24), epochs: 2, batchSize: 8, verbose: 0);
+
+        var head = model.Pop();
+        Assert.IsType<Dense>(head);
+        Assert.Equal(2, model.Layers.Count);
+        Assert.Equal(model.Layers.SelectMany(l => l.Parameters), model.Parameters);
+        foreach (var layer in model.Layers)
+        {
+            layer.Trainable = false;
+        }
+
+        var body = model.GetWeights();
+        model.Add(new Dense(1));
+        model.Compile(new Adam(0.01f), Loss.MeanSquaredError);
+        var newHead = Values(model.Layers[2]);
+        model.Fit(x, Random(22, 24, 1), epochs: 2, batchSize: 8, verbose: 0);
+
+        Assert.Equal(body, model.GetWeights().Take(body.Length));
+        Assert.NotEqual(newHead, Values(model.Layers[2]));
+        Assert.Equal(model.Layers[2].Parameters, model.TrainableParameters);
+        Assert.Equal([1], TestUtil.Shape(model.Predict(x)).Skip(1));
+
+        var empty = new Sequential([new Dense(1, inputShape: [2])]);
+        empty.Pop();
+        Assert.Contains("has no layers to pop", Assert.Throws<InvalidOperationException>(() => empty.Pop()).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Summary_CountsTrainableAndFrozenParameters()
     {
