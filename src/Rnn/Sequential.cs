@@ -359,14 +359,8 @@ public sealed partial class Sequential
         NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, int initialEpoch = 0, CancellationToken cancellationToken = default)
     {
         var (optimizer, loss) = RequireCompiled(nameof(Fit));
-        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
-        CheckInitialEpoch(initialEpoch, epochs);
+        CheckFitArguments(epochs, initialEpoch, verbose, onNonFiniteLoss);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        CheckVerbose(verbose);
-        if (!Enum.IsDefined(onNonFiniteLoss))
-        {
-            throw new ArgumentOutOfRangeException(nameof(onNonFiniteLoss), onNonFiniteLoss, "Unknown NonFiniteLoss value.");
-        }
 
         if (!(validationSplit >= 0f && validationSplit < 1f))
         {
@@ -416,22 +410,14 @@ public sealed partial class Sequential
             ValidateTargets(validationX, validationY!, validationStart, validationCount, batchSize, loss);
         }
 
-        var batches = (trainCount + batchSize - 1) / batchSize;
-        var order = Enumerable.Range(0, trainCount).ToArray();
-        _epochOrder = order;
         return RunEpochs(
             optimizer,
             loss,
             epochs,
-            batches,
-            () =>
-            {
-                if (shuffle)
-                {
-                    _random.Shuffle(order);
-                }
-            },
-            (int batch, out int count, out ReadOnlySpan<float> weights) =>
+            (trainCount + batchSize - 1) / batchSize,
+            trainCount,
+            shuffle,
+            (int[] order, int batch, out int count, out ReadOnlySpan<float> weights) =>
             {
                 var start = batch * batchSize;
                 count = Math.Min(batchSize, trainCount - start);
@@ -478,13 +464,7 @@ public sealed partial class Sequential
     {
         var (optimizer, loss) = RequireCompiled(nameof(Fit));
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
-        CheckInitialEpoch(initialEpoch, epochs);
-        CheckVerbose(verbose);
-        if (!Enum.IsDefined(onNonFiniteLoss))
-        {
-            throw new ArgumentOutOfRangeException(nameof(onNonFiniteLoss), onNonFiniteLoss, "Unknown NonFiniteLoss value.");
-        }
+        CheckFitArguments(epochs, initialEpoch, verbose, onNonFiniteLoss);
 
         var batches = BatchCountOf(data, nameof(data));
         if (validationData is not null)
@@ -492,21 +472,14 @@ public sealed partial class Sequential
             BatchCountOf(validationData, nameof(validationData));
         }
 
-        var order = Enumerable.Range(0, batches).ToArray();
-        _epochOrder = order;
         return RunEpochs(
             optimizer,
             loss,
             epochs,
             batches,
-            () =>
-            {
-                if (shuffle)
-                {
-                    _random.Shuffle(order);
-                }
-            },
-            (int batch, out int count, out ReadOnlySpan<float> weights) => PlanForSourceBatch(data, order[batch], nameof(data), loss, classWeight, out count, out weights),
+            batches,
+            shuffle,
+            (int[] order, int batch, out int count, out ReadOnlySpan<float> weights) => PlanForSourceBatch(data, order[batch], nameof(data), loss, classWeight, out count, out weights),
             data.OnEpochEnd,
             validationData is null ? null : () => EvaluateSource(validationData, loss),
             callbacks,
@@ -517,15 +490,17 @@ public sealed partial class Sequential
     }
 
     /// <summary>
-    /// The epoch loop both <c>Fit</c>s share: callbacks, progress, one <see cref="TrainStep"/> per batch that
-    /// <paramref name="feed"/> fills, running means of the loss and metrics, and validation after each epoch.
+    /// The epoch loop both <c>Fit</c>s share: callbacks, progress, an order of <paramref name="orderLength"/> samples (or
+    /// batches) shuffled again each epoch when <paramref name="shuffle"/>, one <see cref="TrainStep"/> per batch that
+    /// <paramref name="feed"/> fills from it, running means of the loss and metrics, and validation after each epoch.
     /// </summary>
     private History RunEpochs(
         Optimizer optimizer,
         Loss loss,
         int epochs,
         int batches,
-        Action beginEpoch,
+        int orderLength,
+        bool shuffle,
         BatchFeed feed,
         Action? endEpoch,
         Func<Dictionary<string, float>>? validate,
@@ -535,113 +510,102 @@ public sealed partial class Sequential
         int initialEpoch,
         CancellationToken cancellationToken)
     {
+        // A backup (BackupAndRestore) saves and restores the order, which belongs to this Fit only.
+        var order = Enumerable.Range(0, orderLength).ToArray();
+        _epochOrder = order;
+        var callbackList = callbacks?.ToList() ?? [];
         try
         {
-            return RunEpochLoop(optimizer, loss, epochs, batches, beginEpoch, feed, endEpoch, validate, callbacks?.ToList() ?? [], verbose, onNonFiniteLoss, initialEpoch, cancellationToken);
-        }
-        finally
-        {
-            // The order a backup saves belongs to this Fit only.
-            _epochOrder = null;
-        }
-    }
-
-    private History RunEpochLoop(
-        Optimizer optimizer,
-        Loss loss,
-        int epochs,
-        int batches,
-        Action beginEpoch,
-        BatchFeed feed,
-        Action? endEpoch,
-        Func<Dictionary<string, float>>? validate,
-        List<Callback> callbackList,
-        int verbose,
-        NonFiniteLoss onNonFiniteLoss,
-        int initialEpoch,
-        CancellationToken cancellationToken)
-    {
-        var display = new ProgressDisplay(Output ?? Console.Out, verbose, Output is null && !Console.IsOutputRedirected, epochs, batches);
-        var history = new History();
-        var logs = new Dictionary<string, float>();
-        TrainingEpochs = epochs;
-        TrainingBatches = batches;
-        StopTraining = false;
-        ResumeEpoch = null;
-        foreach (var callback in callbackList)
-        {
-            callback.Model = this;
-            callback.OnTrainBegin();
-        }
-
-        // A callback that restored an interrupted run (BackupAndRestore) says where it stopped.
-        var first = Math.Max(initialEpoch, ResumeEpoch ?? 0);
-        ResumeEpoch = null;
-        for (var epoch = first; epoch < epochs && !StopTraining; epoch++)
-        {
+            var display = new ProgressDisplay(Output ?? Console.Out, verbose, Output is null && !Console.IsOutputRedirected, epochs, batches);
+            var history = new History();
+            var logs = new Dictionary<string, float>();
+            TrainingEpochs = epochs;
+            TrainingBatches = batches;
+            StopTraining = false;
+            ResumeEpoch = null;
             foreach (var callback in callbackList)
             {
-                callback.OnEpochBegin(epoch);
+                callback.Model = this;
+                callback.OnTrainBegin();
             }
 
-            display.EpochBegin(epoch);
-            beginEpoch();
-            ResetMetrics();
-            var lossSum = 0.0;
-            var seen = 0;
-            var stopped = false;
-            for (var batch = 0; batch < batches; batch++)
+            // A callback that restored an interrupted run (BackupAndRestore) says where it stopped.
+            var first = Math.Max(initialEpoch, ResumeEpoch ?? 0);
+            ResumeEpoch = null;
+            for (var epoch = first; epoch < epochs && !StopTraining; epoch++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var plan = feed(batch, out var count, out var weights);
-                var batchLoss = TrainStep(plan, optimizer, loss, epoch, batch, onNonFiniteLoss, ref stopped, weights);
+                foreach (var callback in callbackList)
+                {
+                    callback.OnEpochBegin(epoch);
+                }
+
+                display.EpochBegin(epoch);
+                if (shuffle)
+                {
+                    _random.Shuffle(order);
+                }
+
+                ResetMetrics();
+                var lossSum = 0.0;
+                var seen = 0;
+                var stopped = false;
+                for (var batch = 0; batch < batches; batch++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var plan = feed(order, batch, out var count, out var weights);
+                    var batchLoss = TrainStep(plan, optimizer, loss, epoch, batch, onNonFiniteLoss, ref stopped, weights);
+                    if (stopped)
+                    {
+                        StopTraining = true;
+                        break;
+                    }
+
+                    lossSum += (double)batchLoss * count;
+                    seen += count;
+                    _batchLogs.Clear();
+                    _batchLogs["loss"] = (float)(lossSum / seen);
+                    LogMetrics(_batchLogs);
+                    display.BatchEnd(batch, _batchLogs);
+                    foreach (var callback in callbackList)
+                    {
+                        callback.OnBatchEnd(batch, _batchLogs);
+                    }
+                }
+
                 if (stopped)
                 {
-                    StopTraining = true;
                     break;
                 }
 
-                lossSum += (double)batchLoss * count;
-                seen += count;
-                _batchLogs.Clear();
-                _batchLogs["loss"] = (float)(lossSum / seen);
-                LogMetrics(_batchLogs);
-                display.BatchEnd(batch, _batchLogs);
+                endEpoch?.Invoke();
+                logs = new Dictionary<string, float>(_batchLogs);
+                if (validate is not null)
+                {
+                    foreach (var (key, value) in validate())
+                    {
+                        logs["val_" + key] = value;
+                    }
+                }
+
+                history.Add(epoch, logs);
+                display.EpochEnd(epoch, logs);
                 foreach (var callback in callbackList)
                 {
-                    callback.OnBatchEnd(batch, _batchLogs);
+                    callback.OnEpochEnd(epoch, logs);
                 }
             }
 
-            if (stopped)
-            {
-                break;
-            }
-
-            endEpoch?.Invoke();
-            logs = new Dictionary<string, float>(_batchLogs);
-            if (validate is not null)
-            {
-                foreach (var (key, value) in validate())
-                {
-                    logs["val_" + key] = value;
-                }
-            }
-
-            history.Add(epoch, logs);
-            display.EpochEnd(epoch, logs);
             foreach (var callback in callbackList)
             {
-                callback.OnEpochEnd(epoch, logs);
+                callback.OnTrainEnd(logs);
             }
-        }
 
-        foreach (var callback in callbackList)
+            return history;
+        }
+        finally
         {
-            callback.OnTrainEnd(logs);
+            _epochOrder = null;
         }
-
-        return history;
     }
 
     /// <summary>
@@ -1017,12 +981,15 @@ public sealed partial class Sequential
     }
 
     /// <summary>
+    /// Fills the plan of training batch <paramref name="batch"/> and gives its size and per-sample-step weights; the epoch's
+    /// <paramref name="order"/> of samples (or of a source's batches) says which it holds.
+    /// </summary>
+    private delegate ExecutionPlan BatchFeed(int[] order, int batch, out int count, out ReadOnlySpan<float> weights);
+
+    /// <summary>
     /// Brings <see cref="TrainableParameters"/> and the first layer backward must reach up to date with the layers'
     /// <see cref="Layer.Trainable"/> flags, which callers may flip at any time; allocates only when something changed.
     /// </summary>
-    /// <summary>Fills the plan of training batch <paramref name="batch"/> (of this epoch's order) and gives its size and per-sample-step weights.</summary>
-    private delegate ExecutionPlan BatchFeed(int batch, out int count, out ReadOnlySpan<float> weights);
-
     private void RefreshTrainable()
     {
         var changed = _trainableFrom != _parameters || _trainableLayers.Length != _layers.Count;
@@ -1091,8 +1058,7 @@ public sealed partial class Sequential
     private ExecutionPlan PlanForSourceBatch(
         BatchSource source, int index, string argument, Loss loss, IReadOnlyDictionary<int, float>? classWeight, out int count, out ReadOnlySpan<float> weights)
     {
-        var item = source.GetBatch(index)
-            ?? throw new InvalidOperationException($"Model '{Name}': {source.GetType().Name}.GetBatch({index}) returned null; a batch source must return a batch for every index below BatchCount.");
+        var item = GetBatch(source, index);
         ExecutionPlan plan;
         SampleWeighting weighting;
         try
@@ -1147,13 +1113,25 @@ public sealed partial class Sequential
         return value;
     }
 
-    private static void CheckInitialEpoch(int initialEpoch, int epochs)
+    /// <summary>Checks the arguments both <c>Fit</c>s take.</summary>
+    private static void CheckFitArguments(int epochs, int initialEpoch, int verbose, NonFiniteLoss onNonFiniteLoss)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        CheckVerbose(verbose);
+        if (!Enum.IsDefined(onNonFiniteLoss))
+        {
+            throw new ArgumentOutOfRangeException(nameof(onNonFiniteLoss), onNonFiniteLoss, "Unknown NonFiniteLoss value.");
+        }
+
         if (initialEpoch < 0 || initialEpoch > epochs)
         {
             throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, $"initialEpoch must be from 0 to epochs ({epochs}): training runs epochs initialEpoch to epochs − 1.");
         }
     }
+
+    private DataBatch GetBatch(BatchSource source, int index)
+        => source.GetBatch(index)
+            ?? throw new InvalidOperationException($"Model '{Name}': {source.GetType().Name}.GetBatch({index}) returned null; a batch source must return a batch for every index below BatchCount.");
 
     private int BatchCountOf(BatchSource source, string argument)
     {
