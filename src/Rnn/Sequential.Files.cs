@@ -23,8 +23,11 @@ public sealed partial class Sequential
     /// <summary>The metadata key of a training backup: the epoch it was saved after.</summary>
     private const string BackupKey = "rnn.backup_epoch";
 
+    /// <summary>The prefix of a training backup's own tensors (not weights, not optimizer state).</summary>
+    private const string TrainingPrefix = "training.";
+
     /// <summary>A training backup's tensor of the running Fit's sample (or batch) order, which each epoch shuffles further.</summary>
-    private const string OrderTensor = "training.order";
+    private const string OrderTensor = TrainingPrefix + "order";
 
     /// <summary>
     /// The weights as a PyTorch state dict: every parameter under <c>{layer name}.{PyTorch name}</c> (for example
@@ -310,7 +313,7 @@ public sealed partial class Sequential
             metadata[BackupKey] = epoch.ToString(CultureInfo.InvariantCulture);
             if (_epochOrder is { } order)
             {
-                // Exact in float32 up to 2^24 samples, which SaveBackup's callers stay below.
+                // Exact in float32 up to 2^24 samples; beyond, the order comes back rounded and RestoreBackup refuses it.
                 tensors = tensors.Append((OrderTensor, [order.Length], order.Select(i => (float)i).ToArray()));
             }
         }
@@ -363,6 +366,7 @@ public sealed partial class Sequential
         var weights = GetWeights();
         var optimizerState = Optimizer!.GetState(_parameters);
         var randomState = _random.State;
+        var layerRandomStates = _layers.Select(l => l.TrainingRandom?.State).ToArray();
         try
         {
             LoadStateDict(file.Tensors);
@@ -373,6 +377,13 @@ public sealed partial class Sequential
             SetWeights(weights);
             Optimizer.SetState(_parameters, optimizerState);
             _random.State = randomState;
+            for (var i = 0; i < _layers.Count; i++)
+            {
+                if (_layers[i].TrainingRandom is { } random)
+                {
+                    random.State = layerRandomStates[i]!.Value;
+                }
+            }
             throw new InvalidDataException($"'{path}' cannot resume model '{Name}': {e.Message}", e);
         }
 
@@ -386,7 +397,7 @@ public sealed partial class Sequential
 
     /// <summary>Whether a tensor of a model file holds training state (the optimizer's, a backup's order) rather than weights.</summary>
     private static bool IsTrainingState(string name)
-        => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) || name.StartsWith("training.", StringComparison.Ordinal);
+        => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) || name.StartsWith(TrainingPrefix, StringComparison.Ordinal);
 
     /// <summary>Whether <paramref name="values"/> are the whole numbers 0 to <paramref name="count"/> − 1, each once.</summary>
     private static bool IsPermutation(float[] values, int count)
