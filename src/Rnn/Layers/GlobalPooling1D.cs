@@ -89,10 +89,14 @@ public abstract class GlobalPooling1D : Layer
     /// <param name="state">[batch, features] the running sum or maximum, carried from chunk to chunk (zeros to start).</param>
     /// <param name="counts">[batch] real steps so far, carried (zeros to start).</param>
     internal void Stream(Tensor<float> input, ReadOnlySpan<byte> mask, Tensor<float> output, Span<float> state, Span<float> counts)
+        => FoldSteps(input.AsFlatSpan(), mask, (int)input.Lengths[0], (int)input.Lengths[1], (int)input.Lengths[2], state, counts, output.AsFlatSpan());
+
+    /// <summary>
+    /// Folds the real steps of x [batch, time, features] into running states [batch, features] and counts [batch], then
+    /// writes each sequence's pooled value into y [batch, features] (which may be the states themselves).
+    /// </summary>
+    private protected void FoldSteps(ReadOnlySpan<float> x, ReadOnlySpan<byte> mask, int batch, int time, int features, Span<float> state, Span<float> counts, Span<float> y)
     {
-        var (batch, time, features) = ((int)input.Lengths[0], (int)input.Lengths[1], (int)input.Lengths[2]);
-        var x = input.AsFlatSpan();
-        var y = output.AsFlatSpan();
         for (var b = 0; b < batch; b++)
         {
             var running = state.Slice(b * features, features);
@@ -154,6 +158,8 @@ public abstract class GlobalPooling1D : Layer
 /// </summary>
 public sealed class GlobalAveragePooling1D : GlobalPooling1D
 {
+    private float[] _counts = [];
+
     /// <summary>Creates the layer.</summary>
     /// <param name="keepDims">Keep the time axis, with length 1: output [batch, 1, features] (Keras's <c>keepdims</c>).</param>
     /// <param name="name">The layer's name, <c>global_average_pooling1d</c> by default.</param>
@@ -162,27 +168,13 @@ public sealed class GlobalAveragePooling1D : GlobalPooling1D
     {
     }
 
+    /// <summary>The sums build up in y itself, which then holds the means.</summary>
     private protected override void Pool(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<byte> mask, int batch, int time, int features)
     {
-        for (var b = 0; b < batch; b++)
-        {
-            var sum = y.Slice(b * features, features);
-            sum.Clear();
-            var count = 0;
-            for (var t = 0; t < time; t++)
-            {
-                if (mask.IsEmpty || mask[(b * time) + t] != 0)
-                {
-                    TensorPrimitives.Add(sum, x.Slice(((b * time) + t) * features, features), sum);
-                    count++;
-                }
-            }
-
-            if (count > 0)
-            {
-                TensorPrimitives.Divide(sum, count, sum);
-            }
-        }
+        Buffers.Grow(ref _counts, batch);
+        var counts = _counts.AsSpan(0, batch);
+        counts.Clear();
+        FoldSteps(x, mask, batch, time, features, y, counts, y);
     }
 
     private protected override void Fold(Span<float> running, ReadOnlySpan<float> step, bool first)
