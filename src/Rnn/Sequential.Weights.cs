@@ -56,14 +56,11 @@ public sealed partial class Sequential
         RequireDense(sampleWeight, argument);
 
         var values = sampleWeight.AsFlatSpan();
-        for (var i = 0; i < values.Length; i++)
+        if (SampleWeights.FirstInvalid(values) is var i and >= 0)
         {
-            if (!(float.IsFinite(values[i]) && values[i] >= 0f))
-            {
-                throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' expects finite, non-negative sample weights but {argument} holds {values[i]} at flat index {i}."),
-                    argument);
-            }
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' expects finite, non-negative sample weights but {argument} holds {values[i]} at flat index {i}."),
+                argument);
         }
     }
 

@@ -116,11 +116,7 @@ public sealed class Dense : Layer
         if (Trainable)
         {
             Gemm.MultiplyAtB(dz, Units, x, inFeatures, _weight!.Grad, inFeatures, Units, inFeatures, rows, accumulate: true);
-        }
-
-        if (_bias is not null && Trainable)
-        {
-            for (var r = 0; r < rows; r++)
+            for (var r = 0; _bias is not null && r < rows; r++)
             {
                 TensorPrimitives.Add(_bias.Grad, dz.Slice(r * Units, Units), _bias.Grad);
             }

@@ -211,15 +211,13 @@ public abstract class Metric
         }
 
         var weights = sampleWeight.AsFlatSpan();
-        for (var i = 0; i < weights.Length; i++)
+        if (SampleWeights.FirstInvalid(weights) is var i and >= 0)
         {
-            if (!(float.IsFinite(weights[i]) && weights[i] >= 0f))
-            {
-                throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{_owner} expects finite, non-negative sample weights but received {weights[i]} at flat index {i}."),
-                    nameof(sampleWeight));
-            }
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"{_owner} expects finite, non-negative sample weights but received {weights[i]} at flat index {i}."),
+                nameof(sampleWeight));
         }
+
 
         var rowWeights = perStep ? weights : Repeat(weights, shape.Time);
         Update(prediction.AsFlatSpan(), target.AsFlatSpan(), shape.Rows, shape.Classes, default, rowWeights);
