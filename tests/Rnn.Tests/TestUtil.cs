@@ -40,6 +40,10 @@ public static class TestUtil
         return values;
     }
 
+    /// <summary>A tensor of the given shape with values uniform in [-1, 1) from <c>new Random(seed)</c>.</summary>
+    public static Tensor<float> RandomTensor(int seed, params int[] shape)
+        => ToTensor(RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
+
     public static Tensor<float> ToTensor(double[] values, params int[] shape)
         => Tensor.Create(values.Select(v => (float)v).ToArray(), shape.Select(s => (nint)s).ToArray());
 

@@ -174,9 +174,6 @@ public sealed class CustomLayerTests : IDisposable
 
     private static Dictionary<string, CustomLayerFactory> Factories => new() { [typeof(FeatureScale).FullName!] = FeatureScale.FromSettings };
 
-    private static Tensor<float> Random(int seed, params int[] shape)
-        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
-
     [Fact]
     public void Backward_MatchesFiniteDifferences_ForInputAndWeight()
     {
@@ -198,8 +195,8 @@ public sealed class CustomLayerTests : IDisposable
     {
         var model = new Sequential([new Lstm(6, returnSequences: true, inputShape: (null, 3)), new FeatureScale(2f), new Gru(4), new Dense(1)], seed: 3);
         model.Compile(new Adam(0.01f), Loss.MeanSquaredError);
-        var x = Random(4, 16, 5, 3);
-        var y = Random(5, 16, 1);
+        var x = TestUtil.RandomTensor(4, 16, 5, 3);
+        var y = TestUtil.RandomTensor(5, 16, 1);
         var scale = (FeatureScale)model.Layers[1];
         var before = scale.Scale.Data.ToArray();
         var history = model.Fit(x, y, epochs: 5, batchSize: 8, verbose: 0);
@@ -229,8 +226,8 @@ public sealed class CustomLayerTests : IDisposable
     [Fact]
     public void Randomness_IsSeededByTheModel_AndResumesFromAFile()
     {
-        var x = Random(6, 16, 5, 3);
-        var y = Random(7, 16, 1);
+        var x = TestUtil.RandomTensor(6, 16, 5, 3);
+        var y = TestUtil.RandomTensor(7, 16, 1);
         Sequential Model(int seed)
         {
             var model = new Sequential([new GaussianNoise(0.5f), new Gru(4), new Dense(1)], seed: seed);
@@ -265,7 +262,7 @@ public sealed class CustomLayerTests : IDisposable
     public void Mask_PassesThroughOnlyWhenTheLayerSaysSo(bool passesMask)
     {
         var model = new Sequential([new Masking(inputShape: (null, 2)), new FeatureScale(1f, passesMask), new Gru(5), new Dense(1)], seed: 6);
-        var sequence = Random(7, 1, 3, 2);
+        var sequence = TestUtil.RandomTensor(7, 1, 3, 2);
         var padded = TestUtil.ToTensor([.. TestUtil.Span(sequence).ToArray(), 0, 0, 0, 0], 1, 5, 2);
         var alone = TestUtil.Span(model.Predict(sequence))[0];
         var withPadding = TestUtil.Span(model.Predict(padded))[0];
@@ -306,8 +303,8 @@ public sealed class CustomLayerTests : IDisposable
         Assert.Contains("Layer 'feature_scale' expects [batch, features] or [batch, time, features] but was given [batch, 2, 3, 4]", error.Message, StringComparison.Ordinal);
 
         var layer = new FeatureScale();
-        layer.Forward(Random(8, 2, 4));
-        Assert.Throws<InvalidOperationException>(() => layer.Backward(Random(9, 2, 4)));
+        layer.Forward(TestUtil.RandomTensor(8, 2, 4));
+        Assert.Throws<InvalidOperationException>(() => layer.Backward(TestUtil.RandomTensor(9, 2, 4)));
         Assert.Contains("has no ONNX export", Assert.Throws<NotSupportedException>(() => Rnn.Serialization.OnnxExporter.Export(new Sequential([new Dense(2, inputShape: [3]), new FeatureScale()]), Path.Combine(_directory, "x.onnx"))).Message, StringComparison.Ordinal);
     }
 }

@@ -18,9 +18,6 @@ public sealed class WeightedMetricTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static Tensor<float> Random(int seed, params int[] shape)
-        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
-
     private static Tensor<float> Labels(int seed, int count, int classes)
     {
         var random = new Random(seed);
@@ -104,7 +101,7 @@ public sealed class WeightedMetricTests : IDisposable
     public void Evaluate_WeightsTheWeightedMetrics_AndLogsACollidingNameAsWeighted()
     {
         const int Samples = 40, Classes = 3;
-        var x = Random(1, Samples, 4, 2);
+        var x = TestUtil.RandomTensor(1, Samples, 4, 2);
         var y = Labels(2, Samples, Classes);
         var weights = Enumerable.Range(0, Samples).Select(i => (float)((i * 3) % 7)).ToArray();
         var model = new Sequential([new Gru(5, inputShape: (null, 2)), new Dense(Classes)], seed: 3);
@@ -132,7 +129,7 @@ public sealed class WeightedMetricTests : IDisposable
     public void TrainOnBatch_WeightsTheMetricBySampleAndClassWeights()
     {
         const int Samples = 30, Classes = 3;
-        var x = Random(4, Samples, 4, 2);
+        var x = TestUtil.RandomTensor(4, Samples, 4, 2);
         var y = Labels(5, Samples, Classes);
         var sampleWeights = Enumerable.Range(0, Samples).Select(i => 1f + (i % 3)).ToArray();
         var classWeight = new Dictionary<int, float> { [0] = 0.5f, [2] = 4f };
@@ -151,7 +148,7 @@ public sealed class WeightedMetricTests : IDisposable
     public void Fit_LogsWeightedMetricsForTrainingAndValidation_AndUnitWeightsChangeNothing()
     {
         const int Samples = 40;
-        var x = Random(7, Samples, 4, 2);
+        var x = TestUtil.RandomTensor(7, Samples, 4, 2);
         var y = Labels(8, Samples, 2);
         History Train(bool weighted)
         {

@@ -16,9 +16,6 @@ public class BatchSourceTests
 {
     private const int Time = 5, Features = 3;
 
-    private static Tensor<float> Random(int seed, params int[] shape)
-        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
-
     private static Tensor<float> Labels(int seed, int count, int classes)
     {
         var random = new Random(seed);
@@ -35,10 +32,10 @@ public class BatchSourceTests
     [Fact]
     public void Fit_OnASource_TrainsBitwiseAsOnTheSameBatchesOfTensors()
     {
-        var x = Random(1, 30, Time, Features);
+        var x = TestUtil.RandomTensor(1, 30, Time, Features);
         var y = Labels(2, 30, 3);
         var weights = TestUtil.ToTensor(Enumerable.Range(0, 30).Select(i => 0.5f + (i % 4)).ToArray(), 30);
-        var (xv, yv) = (Random(3, 9, Time, Features), Labels(4, 9, 3));
+        var (xv, yv) = (TestUtil.RandomTensor(3, 9, Time, Features), Labels(4, 9, 3));
         var classWeight = new Dictionary<int, float> { [1] = 2f };
 
         var tensors = Classifier();
@@ -59,7 +56,7 @@ public class BatchSourceTests
     [Fact]
     public void Fit_AsksForEveryBatchOncePerEpoch_InAShuffledOrder_ThenCallsOnEpochEnd()
     {
-        var source = new RowSource(Random(5, 40, Time, Features), Labels(6, 40, 3), 5);
+        var source = new RowSource(TestUtil.RandomTensor(5, 40, Time, Features), Labels(6, 40, 3), 5);
         Classifier().Fit(source, epochs: 3, shuffle: true, verbose: 0);
 
         Assert.Equal(3 * 8, source.Requests.Count);
@@ -73,7 +70,7 @@ public class BatchSourceTests
     [Fact]
     public void ABadBatch_IsNamed_AndChangesNoWeight()
     {
-        var x = Random(7, 16, Time, Features);
+        var x = TestUtil.RandomTensor(7, 16, Time, Features);
         var y = Labels(8, 16, 3);
         var model = Classifier();
         var reference = Classifier();
@@ -85,7 +82,7 @@ public class BatchSourceTests
         Assert.Contains("7", labels.Message, StringComparison.Ordinal);
         Assert.Equal(reference.GetWeights(), model.GetWeights());
 
-        var badShape = new RowSource(x, y, 8) { Corrupt = (index, batch) => index == 0 ? batch with { X = Random(9, 8, Time, Features + 1) } : batch };
+        var badShape = new RowSource(x, y, 8) { Corrupt = (index, batch) => index == 0 ? batch with { X = TestUtil.RandomTensor(9, 8, Time, Features + 1) } : batch };
         var shape = Assert.Throws<ArgumentException>(() => Classifier().Fit(badShape, shuffle: false, verbose: 0));
         Assert.Contains("cannot use batch 0 of data (RowSource)", shape.Message, StringComparison.Ordinal);
 
@@ -97,14 +94,14 @@ public class BatchSourceTests
         var none = new RowSource(x, y, 8) { Corrupt = (_, _) => null! };
         Assert.Contains("GetBatch(0) returned null", Assert.Throws<InvalidOperationException>(() => Classifier().Fit(none, shuffle: false, verbose: 0)).Message, StringComparison.Ordinal);
 
-        var empty = new RowSource(Random(10, 0, Time, Features), Labels(11, 0, 3), 8);
+        var empty = new RowSource(TestUtil.RandomTensor(10, 0, Time, Features), Labels(11, 0, 3), 8);
         Assert.Contains("with 0 batches as validationData", Assert.Throws<ArgumentException>(() => Classifier().Fit(badLabels, validationData: empty, verbose: 0)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void StatefulModel_RejectsABatchOfAnotherSize_NamingIt()
     {
-        var source = new RowSource(Random(12, 20, Time, Features), Labels(13, 20, 3), 8);
+        var source = new RowSource(TestUtil.RandomTensor(12, 20, Time, Features), Labels(13, 20, 3), 8);
         var error = Assert.Throws<ArgumentException>(() => Classifier(stateful: true).Fit(source, shuffle: false, verbose: 0));
         Assert.Contains("cannot use batch 2 of data", error.Message, StringComparison.Ordinal);
     }
@@ -112,7 +109,7 @@ public class BatchSourceTests
     [Fact]
     public void Predict_OnASource_StacksTheBatchesOutputs_AsPredictOnTensors()
     {
-        var x = Random(19, 21, Time, Features);
+        var x = TestUtil.RandomTensor(19, 21, Time, Features);
         var model = Classifier();
         var expected = TestUtil.Span(model.Predict(x, batchSize: 8)).ToArray();
         var inputsOnly = new RowSource(x, Labels(20, 21, 3), 8) { Corrupt = (_, batch) => batch with { Y = null } };
@@ -129,9 +126,9 @@ public class BatchSourceTests
     public void Predict_RejectsBatchesWhoseOutputsCannotBeStacked()
     {
         var model = new Sequential([new Lstm(4, returnSequences: true, inputShape: (null, Features)), new Dense(2)], seed: 21);
-        var source = new RowSource(Random(22, 16, Time, Features), Labels(23, 16, 3), 8)
+        var source = new RowSource(TestUtil.RandomTensor(22, 16, Time, Features), Labels(23, 16, 3), 8)
         {
-            Corrupt = (index, batch) => index == 1 ? batch with { X = Random(24, 8, Time + 2, Features) } : batch,
+            Corrupt = (index, batch) => index == 1 ? batch with { X = TestUtil.RandomTensor(24, 8, Time + 2, Features) } : batch,
         };
         var error = Assert.Throws<ArgumentException>(() => model.Predict(source));
         Assert.Contains($"cannot use batch 1 of data (RowSource): Its outputs have shape [samples, {Time + 2}, 2] but the first batch's had [samples, {Time}, 2]", error.Message, StringComparison.Ordinal);
@@ -150,8 +147,8 @@ public class BatchSourceTests
     [MemberData(nameof(WindowCases))]
     public void WindowBatches_GiveTheWindowsOfSlidingWindows_BatchByBatch(bool shuffle, int stride, int rate, int batchSize, int start, int? end)
     {
-        var series = Random(14, 100, 2);
-        var targets = Random(15, 100, 3);
+        var series = TestUtil.RandomTensor(14, 100, 2);
+        var targets = TestUtil.RandomTensor(15, 100, 3);
         var (x, y) = TimeSeries.SlidingWindows(series, targets, 6, stride, rate, shuffle, seed: 16, start, end);
         var source = new WindowBatches(series, targets, 6, batchSize, stride, rate, shuffle, seed: 16, start, end);
 
@@ -178,7 +175,7 @@ public class BatchSourceTests
     [Fact]
     public void Fit_OnWindowBatches_TrainsBitwiseAsOnTheMaterializedWindows()
     {
-        var series = Random(17, 300, 1);
+        var series = TestUtil.RandomTensor(17, 300, 1);
         var next = TestUtil.ToTensor([.. TestUtil.Span(series).ToArray().Skip(10), .. new float[10]], 300, 1);
         Sequential Model()
         {

@@ -18,9 +18,6 @@ public sealed class FreezingTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static Tensor<float> Random(int seed, params int[] shape)
-        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
-
     private static Tensor<float> Ids(int seed, int rows, int time, int vocabulary)
     {
         var random = new Random(seed);
@@ -33,7 +30,7 @@ public sealed class FreezingTests : IDisposable
     public void FrozenEmbedding_KeepsItsWeightsBitwise_EvenUnderWeightDecay_WhileTheRestTrains()
     {
         var x = Ids(1, 24, Time, 10);
-        var y = Random(2, 24, 1);
+        var y = TestUtil.RandomTensor(2, 24, 1);
         var model = new Sequential([new Embedding(10, 4, inputLength: Time) { Trainable = false }, new Lstm(6), new Dense(1)], seed: 3);
 
         // AdamW decays every weight it is given, even with a zero gradient: a frozen layer must not be given to it.
@@ -61,8 +58,8 @@ public sealed class FreezingTests : IDisposable
     [InlineData("dense")]
     public void FrozenMiddleLayer_PassesTheSameGradientToTheLayersBeforeIt(string kind)
     {
-        var x = Random(4, 10, Time, Features);
-        var y = Random(5, 10, 2);
+        var x = TestUtil.RandomTensor(4, 10, Time, Features);
+        var y = TestUtil.RandomTensor(5, 10, 2);
         Sequential Make(bool freeze)
         {
             Layer middle = kind switch
@@ -107,8 +104,8 @@ public sealed class FreezingTests : IDisposable
     [Fact]
     public void FreezingTheFirstLayers_EqualsTrainingTheRestOnTheirOutputs()
     {
-        var x = Random(7, 30, Time, Features);
-        var y = Random(8, 30, 1);
+        var x = TestUtil.RandomTensor(7, 30, Time, Features);
+        var y = TestUtil.RandomTensor(8, 30, 1);
         var full = new Sequential([new Dense(4, Activation.Tanh, inputShape: [Time, Features]) { Trainable = false }, new Gru(5), new Dense(1)], seed: 9);
         var rest = new Sequential([new Gru(5, inputShape: (null, 4)), new Dense(1)], seed: 9);
         rest.SetWeights([.. full.GetWeights().Skip(2)]);
@@ -141,11 +138,11 @@ public sealed class FreezingTests : IDisposable
             "dense" => new Dense(4, seed: 1),
             _ => new Embedding(10, 4, seed: 1),
         };
-        var x = kind == "embedding" ? Ids(2, 3, Time, 10) : Random(2, 3, Time, Features);
+        var x = kind == "embedding" ? Ids(2, 3, Time, 10) : TestUtil.RandomTensor(2, 3, Time, Features);
         var plain = Make();
         var frozen = Make();
         frozen.Trainable = false;
-        var outputGradient = Random(3, TestUtil.Shape(plain.Forward(x, training: true)));
+        var outputGradient = TestUtil.RandomTensor(3, TestUtil.Shape(plain.Forward(x, training: true)));
         frozen.Forward(x, training: true);
 
         var expected = plain.Backward(outputGradient);
@@ -159,8 +156,8 @@ public sealed class FreezingTests : IDisposable
     [Fact]
     public void Trainable_TakesEffectAtTheNextStep_AndUnfreezingResumesTraining()
     {
-        var x = Random(10, 8, Time, Features);
-        var y = Random(11, 8, 1);
+        var x = TestUtil.RandomTensor(10, 8, Time, Features);
+        var y = TestUtil.RandomTensor(11, 8, 1);
         var model = new Sequential([new Lstm(4, inputShape: (null, Features)), new Dense(1)], seed: 12);
         model.Compile(new Adam(0.01f), Loss.MeanSquaredError);
         model.TrainOnBatch(x, y);
@@ -182,8 +179,8 @@ public sealed class FreezingTests : IDisposable
     [Fact]
     public void EverythingFrozen_TrainsNothing_ButStillReportsTheLoss()
     {
-        var x = Random(13, 8, Time, Features);
-        var y = Random(14, 8, 1);
+        var x = TestUtil.RandomTensor(13, 8, Time, Features);
+        var y = TestUtil.RandomTensor(14, 8, 1);
         var model = new Sequential([new Gru(4, inputShape: (null, Features)) { Trainable = false }, new Dense(1) { Trainable = false }], seed: 15);
         model.Compile(new Adam(0.01f), Loss.MeanSquaredError);
         var before = model.GetWeights();
@@ -219,7 +216,7 @@ public sealed class FreezingTests : IDisposable
         model.Add(new Dense(1));
         model.Compile(new Adam(0.01f), Loss.MeanSquaredError);
         var newHead = Values(model.Layers[2]);
-        model.Fit(x, Random(22, 24, 1), epochs: 2, batchSize: 8, verbose: 0);
+        model.Fit(x, TestUtil.RandomTensor(22, 24, 1), epochs: 2, batchSize: 8, verbose: 0);
 
         Assert.Equal(body, model.GetWeights().Take(body.Length));
         Assert.NotEqual(newHead, Values(model.Layers[2]));
@@ -266,7 +263,7 @@ public sealed class FreezingTests : IDisposable
     public void TrainOnBatch_WithAFrozenLayer_AllocatesNothingInSteadyState()
     {
         var x = Ids(16, 16, Time, 10);
-        var y = Random(17, 16, 1);
+        var y = TestUtil.RandomTensor(17, 16, 1);
         var model = new Sequential([new Embedding(10, 4, inputLength: Time) { Trainable = false }, new Lstm(6, returnSequences: true) { Trainable = false }, new Gru(5), new Dense(1)], seed: 18);
         model.Compile(new Adam(), Loss.MeanSquaredError);
         model.TrainOnBatch(x, y);

@@ -13,9 +13,6 @@ public class SampleWeightTests
 {
     private const int Time = 5, Features = 3;
 
-    private static Tensor<float> Random(int seed, params int[] shape)
-        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
-
     private static Sequential Regression(Optimizer optimizer, bool sequences = false)
     {
         var model = new Sequential([new Lstm(6, returnSequences: sequences, inputShape: (null, Features)), new Dense(1)], seed: 3);
@@ -28,7 +25,7 @@ public class SampleWeightTests
     [Fact]
     public void UnitWeights_GiveBitwiseTheSameTrainingAsNoWeights()
     {
-        var x = Random(1, 20, Time, Features);
+        var x = TestUtil.RandomTensor(1, 20, Time, Features);
         var labels = TestUtil.ToTensor(Enumerable.Range(0, 20).Select(i => (float)(i % 3)).ToArray(), 20);
         (List<double> Loss, float[] Weights) Train(bool weighted)
         {
@@ -56,8 +53,8 @@ public class SampleWeightTests
     {
         const int Samples = 12;
         const float Rate = 0.1f;
-        var x = Random(5, Samples, Time, Features);
-        var y = Random(6, Samples, 1);
+        var x = TestUtil.RandomTensor(5, Samples, Time, Features);
+        var y = TestUtil.RandomTensor(6, Samples, 1);
         int[] kept = [0, 2, 3, 7, 8, 11];
         var weights = new float[Samples];
         foreach (var i in kept)
@@ -89,8 +86,8 @@ public class SampleWeightTests
     public void Fit_Shuffled_KeepsEachWeightWithItsSample()
     {
         const int Samples = 20;
-        var x = Random(20, Samples, Time, Features);
-        var y = Random(21, Samples, 1);
+        var x = TestUtil.RandomTensor(20, Samples, Time, Features);
+        var y = TestUtil.RandomTensor(21, Samples, 1);
         var weights = Enumerable.Range(0, Samples).Select(i => i % 3 == 0 ? 0f : 1f + (i % 4)).ToArray();
         var scrambled = TestUtil.Span(y).ToArray();
         for (var i = 0; i < Samples; i += 3)
@@ -119,9 +116,9 @@ public class SampleWeightTests
     {
         const int Samples = 7;
         var model = Regression(new Adam(), sequences: true);
-        var x = Random(7, Samples, Time, Features);
-        var y = Random(8, Samples, Time, 1);
-        var weights = perStep ? Random(9, Samples, Time) : Random(9, Samples);
+        var x = TestUtil.RandomTensor(7, Samples, Time, Features);
+        var y = TestUtil.RandomTensor(8, Samples, Time, 1);
+        var weights = perStep ? TestUtil.RandomTensor(9, Samples, Time) : TestUtil.RandomTensor(9, Samples);
         TestUtil.Span(weights).ToArray().Select(Math.Abs).ToArray().CopyTo(TestUtil.Span(weights));
         TestUtil.Span(weights)[2] = 0f;
 
@@ -148,8 +145,8 @@ public class SampleWeightTests
     {
         const int Samples = 16;
         var model = Regression(new Adam(0.01f));
-        var x = Random(10, Samples, Time, Features);
-        var y = Random(11, Samples, 1);
+        var x = TestUtil.RandomTensor(10, Samples, Time, Features);
+        var y = TestUtil.RandomTensor(11, Samples, 1);
         var weights = TestUtil.ToTensor(Enumerable.Range(0, Samples).Select(i => (float)(i % 4)).ToArray(), Samples);
         var history = model.Fit(x, y, epochs: 2, batchSize: 4, validationSplit: 0.25f, sampleWeight: weights, verbose: 0);
 
@@ -165,8 +162,8 @@ public class SampleWeightTests
     public void ValidationData_WithWeights_WeighsTheValidationLoss()
     {
         var model = Regression(new Adam(0.01f));
-        var (x, y) = (Random(22, 8, Time, Features), Random(23, 8, 1));
-        var (xv, yv) = (Random(24, 5, Time, Features), Random(25, 5, 1));
+        var (x, y) = (TestUtil.RandomTensor(22, 8, Time, Features), TestUtil.RandomTensor(23, 8, 1));
+        var (xv, yv) = (TestUtil.RandomTensor(24, 5, Time, Features), TestUtil.RandomTensor(25, 5, 1));
         var weights = TestUtil.ToTensor([0f, 1f, 2f, 3f, 4f], 5);
         var history = model.Fit(x, y, epochs: 2, batchSize: 4, validationData: (xv, yv), validationSampleWeight: weights, verbose: 0);
         Assert.Equal(model.Evaluate(xv, yv, batchSize: 4, sampleWeight: weights)["loss"], history["val_loss"][^1]);
@@ -194,7 +191,7 @@ public class SampleWeightTests
             _ => TestUtil.ToTensor(labels.SelectMany(l => Enumerable.Range(0, classes).Select(c => c == l ? 1f : 0f)).ToArray(), Samples, classes),
         };
         var classWeight = new Dictionary<int, float> { [0] = 0.5f, [1] = 3f };
-        var x = Random(12, Samples, Time, Features);
+        var x = TestUtil.RandomTensor(12, Samples, Time, Features);
 
         (float Loss, float[] Weights) Step(bool byClass)
         {
@@ -221,8 +218,8 @@ public class SampleWeightTests
     public void TrainOnBatch_WithSampleWeights_AllocatesNothingInSteadyState()
     {
         var model = Regression(new Adam());
-        var x = Random(13, 8, Time, Features);
-        var y = Random(14, 8, 1);
+        var x = TestUtil.RandomTensor(13, 8, Time, Features);
+        var y = TestUtil.RandomTensor(14, 8, 1);
         var weights = TestUtil.ToTensor(Enumerable.Range(0, 8).Select(i => 0.5f + i).ToArray(), 8);
         model.TrainOnBatch(x, y, weights);
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -249,8 +246,8 @@ public class SampleWeightTests
     public void Fit_WithBadWeights_ThrowsAndChangesNoWeights(string kind, string message)
     {
         var model = Regression(new Adam());
-        var x = Random(16, 6, Time, Features);
-        var y = Random(17, 6, 1);
+        var x = TestUtil.RandomTensor(16, 6, Time, Features);
+        var y = TestUtil.RandomTensor(17, 6, 1);
         var before = Flat(model);
         var weights = Enumerable.Repeat(1f, 6).ToArray();
         weights[4] = kind == "negative" ? -1f : kind == "nan" ? float.NaN : 1f;
@@ -276,7 +273,7 @@ public class SampleWeightTests
         var model = new Sequential([new Gru(4, inputShape: (null, Features)), new Dense(3)], seed: 1);
         model.Compile(new Adam(), Loss.SparseCategoricalCrossEntropy(fromLogits: true));
         var error = Assert.Throws<ArgumentException>(() => model.TrainOnBatch(
-            Random(18, 4, Time, Features), TestUtil.ToTensor([0f, 1f, 2f, 1f], 4), classWeight: new Dictionary<int, float> { [label] = weight }));
+            TestUtil.RandomTensor(18, 4, Time, Features), TestUtil.ToTensor([0f, 1f, 2f, 1f], 4), classWeight: new Dictionary<int, float> { [label] = weight }));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
@@ -286,7 +283,7 @@ public class SampleWeightTests
         var model = new Sequential([new Gru(4, inputShape: (null, Features)), new Dense(2)], seed: 1);
         model.Compile(new Adam(), Loss.BinaryCrossEntropy(fromLogits: true));
         var error = Assert.Throws<ArgumentException>(() => model.TrainOnBatch(
-            Random(19, 3, Time, Features), TestUtil.ToTensor(new float[6], 3, 2), classWeight: new Dictionary<int, float> { [1] = 2f }));
+            TestUtil.RandomTensor(19, 3, Time, Features), TestUtil.ToTensor(new float[6], 3, 2), classWeight: new Dictionary<int, float> { [1] = 2f }));
         Assert.Contains("has 2 binary outputs per sample-step", error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 using System.Text;
 using Rnn.Layers;
 using Rnn.Losses;
@@ -31,9 +30,6 @@ public sealed class ModelFileTests : IDisposable
         return path;
     }
 
-    private static Tensor<float> Random(int seed, params int[] shape)
-        => TestUtil.ToTensor(TestUtil.RandomArray(new Random(seed), shape.Aggregate(1, (a, b) => a * b)), shape);
-
     private static Sequential EveryLayerModel() => new(
         [
             new Masking(inputShape: (null, 3)),
@@ -57,7 +53,7 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal([0f, 0.3f, 0f], loaded.Layers.OfType<Recurrent>().Select(l => l.RecurrentDropout));
         Assert.Equal([0.2f, 0f, 0f], loaded.Layers.OfType<Recurrent>().Select(l => l.Dropout));
         Assert.Equal([0f, 0.1f, 0f], loaded.Layers.OfType<Recurrent>().Select(l => l.InputDropout));
-        var x = Random(1, 4, 6, 3);
+        var x = TestUtil.RandomTensor(1, 4, 6, 3);
         Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
         Assert.Equal(model.Summary(), loaded.Summary());
     }
@@ -82,7 +78,7 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal(
             [BidirectionalMerge.Sum, BidirectionalMerge.Average, BidirectionalMerge.Multiply],
             loaded.Layers.OfType<Recurrent>().Select(l => l.MergeMode));
-        var x = Random(2, 4, 6, 3);
+        var x = TestUtil.RandomTensor(2, 4, 6, 3);
         TestUtil.Span(x)[(5 * 3)..(6 * 3)].Clear();
         Assert.Equal([4, 2], TestUtil.Shape(loaded.Predict(x)));
         Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
@@ -99,7 +95,7 @@ public sealed class ModelFileTests : IDisposable
 
         var loaded = Sequential.Load(path);
         Assert.All(loaded.Layers.OfType<Recurrent>(), l => Assert.Equal(BidirectionalMerge.Concat, l.MergeMode));
-        var x = Random(3, 2, 5, 3);
+        var x = TestUtil.RandomTensor(3, 2, 5, 3);
         Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
     }
 
@@ -111,7 +107,7 @@ public sealed class ModelFileTests : IDisposable
         var path = SaveWithEditedArchitecture(model, "single-layer-dropout.safetensors", "\"dropout\":\"0\"", "\"dropout\":\"0.3\"");
         var loaded = Sequential.Load(path);
         Assert.Equal(0f, ((Recurrent)loaded.Layers[0]).Dropout);
-        var x = Random(6, 3, 5, 2);
+        var x = TestUtil.RandomTensor(6, 3, 5, 2);
         Assert.Equal(TestUtil.Span(model.Predict(x)).ToArray(), TestUtil.Span(loaded.Predict(x)).ToArray());
     }
 
@@ -147,7 +143,7 @@ public sealed class ModelFileTests : IDisposable
         var pooled = new Sequential([new Embedding(12, 4, maskZero: true), new Gru(6, returnSequences: true, bidirectional: true), new GlobalMaxPooling1D(), new Dense(3)], seed: 3);
         var averaged = new Sequential([new Lstm(5, returnSequences: true, inputShape: (null, 2)), new GlobalAveragePooling1D(keepDims: true, name: "mean"), new Lstm(3), new RepeatVector(3), new SimpleRnn(4, returnSequences: true), new Dense(1)], seed: 4);
         var ids = TestUtil.ToTensor(new float[] { 3, 4, 0, 0, 11, 1, 2, 0 }, 2, 4);
-        var x = Random(5, 3, 6, 2);
+        var x = TestUtil.RandomTensor(5, 3, 6, 2);
         foreach (var (model, input, name) in new[] { (pooled, ids, "pooled.safetensors"), (averaged, x, "averaged.safetensors") })
         {
             var expected = TestUtil.Span(model.Predict(input)).ToArray();
@@ -178,8 +174,8 @@ public sealed class ModelFileTests : IDisposable
     [Fact]
     public void Load_WithOptimizerState_ResumesTrainingExactlyAsIfNeverSaved()
     {
-        var x = Random(3, 40, 5, 3);
-        var y = Random(4, 40, 2);
+        var x = TestUtil.RandomTensor(3, 40, 5, 3);
+        var y = TestUtil.RandomTensor(4, 40, 2);
         Sequential Create()
         {
             var m = new Sequential(
@@ -266,15 +262,15 @@ public sealed class ModelFileTests : IDisposable
         error = Assert.Throws<ArgumentException>(() => renamed.LoadWeights(path));
         Assert.Contains("not in the model: lstm.weight_ih_l0", error.Message, StringComparison.Ordinal);
         renamed.LoadWeights(path, rename: name => name.Replace("lstm.", "encoder.", StringComparison.Ordinal).Replace("dense.", "head.", StringComparison.Ordinal));
-        var x = Random(5, 2, 3, 2);
+        var x = TestUtil.RandomTensor(5, 2, 3, 2);
         Assert.Equal(TestUtil.Span(source.Predict(x)).ToArray(), TestUtil.Span(renamed.Predict(x)).ToArray());
     }
 
     [Fact]
     public void ModelCheckpoint_SavesTheBestEpochOnly()
     {
-        var x = Random(6, 30, 4, 2);
-        var y = Random(7, 30, 1);
+        var x = TestUtil.RandomTensor(6, 30, 4, 2);
+        var y = TestUtil.RandomTensor(7, 30, 1);
         var model = new Sequential([new Gru(5, inputShape: (null, 2)), new Dense(1)], seed: 3);
         model.Compile(new Sgd(0.05f), Loss.MeanSquaredError);
         var path = PathOf("best-{epoch}.safetensors");
