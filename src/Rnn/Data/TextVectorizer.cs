@@ -7,10 +7,11 @@ using Rnn.Serialization;
 namespace Rnn.Data;
 
 /// <summary>
-/// Turns texts into sequences of token ids for an <see cref="Layers.Embedding"/>, as Keras 3's
-/// <c>keras.layers.TextVectorization</c> with <c>output_mode="int"</c> (<c>keras/src/layers/preprocessing/text_vectorization.py</c>,
+/// Turns texts into sequences of token ids for an <see cref="Layers.Embedding"/>, or into bag-of-words rows for a
+/// <see cref="Layers.Dense"/>, as Keras 3's <c>keras.layers.TextVectorization</c> (<c>keras/src/layers/preprocessing/text_vectorization.py</c>,
 /// its vocabulary kept by <c>index_lookup.py</c>), as a plain data helper rather than a layer: standardize each text,
-/// split it into tokens, and look each token up in a vocabulary learned by <see cref="Adapt"/> or given.
+/// split it into tokens, add the n-grams of <c>ngrams</c> tokens, and look each token up in a vocabulary learned by
+/// <see cref="Adapt"/> or given; <see cref="TextOutputMode"/> says what a batch becomes.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -31,12 +32,19 @@ namespace Rnn.Data;
 /// </para>
 /// <para>
 /// The standardization and the splitting are Keras's exactly, so a vocabulary moves between the two unchanged (Keras's
-/// <c>get_vocabulary()</c> into <see cref="TextVectorizer(IEnumerable{string}, int?, TextStandardization, TextSplit, int?)"/>):
+/// <c>get_vocabulary()</c> into <see cref="TextVectorizer(IEnumerable{string}, int?, TextStandardization, TextSplit, int?, int?, TextOutputMode, bool, IEnumerable{float}?)"/>):
 /// lowercasing and whitespace are ASCII only (see <see cref="TextStandardization"/> and <see cref="TextSplit"/>). An
 /// unpaired UTF-16 surrogate (not valid Unicode) first becomes U+FFFD, as TensorFlow decodes invalid UTF-8, so that
 /// every token can be stored in a file. Unlike Keras, a vectorizer created with a vocabulary may still
 /// <see cref="Adapt"/>, which replaces it, as <see cref="FeatureScaler.Fit(Tensor{float})"/> replaces what a scaler
-/// learned. Keras's <c>ngrams</c> and its other output modes are not provided.
+/// learned. Of Keras's options, <c>ngrams</c> as a tuple of widths (only "1 to n" is), <c>output_mode="one_hot"</c>, and
+/// callables for <c>standardize</c> and <c>split</c> are not provided.
+/// </para>
+/// <para>
+/// In the bag-of-words modes (<see cref="TextOutputMode.MultiHot"/>, <see cref="TextOutputMode.Count"/>,
+/// <see cref="TextOutputMode.TfIdf"/>) the vocabulary has no padding entry, as in Keras: id 0 is <c>"[UNK]"</c>, the
+/// learned tokens start at 1, <c>maxTokens</c> counts the OOV entry only, and an empty token (the padding token, from
+/// <see cref="TextSplit.None"/> on an empty text) is dropped instead of counted.
 /// </para>
 /// <para>
 /// <see cref="Save"/> writes the settings and the vocabulary as a small JSON file, atomically, and <see cref="Load"/>
@@ -45,10 +53,10 @@ namespace Rnn.Data;
 /// </remarks>
 public sealed class TextVectorizer
 {
-    /// <summary>The id of the padding token <c>""</c>: <see cref="Encode(IReadOnlyList{string})"/> pads with it and <see cref="Decode(ReadOnlySpan{int})"/> skips it.</summary>
+    /// <summary>The id of the padding token <c>""</c> in <see cref="TextOutputMode.Ids"/> mode: <see cref="Encode(IReadOnlyList{string})"/> pads with it and <see cref="Decode(ReadOnlySpan{int})"/> skips it.</summary>
     public const int PaddingId = 0;
 
-    /// <summary>The id every token outside the vocabulary maps to.</summary>
+    /// <summary>The id every token outside the vocabulary maps to in <see cref="TextOutputMode.Ids"/> mode (0 in the bag-of-words modes, which have no padding id).</summary>
     public const int OovId = 1;
 
     /// <summary>The padding (mask) token, <see cref="Vocabulary"/>[0]: the empty string, Keras's <c>mask_token</c>.</summary>
@@ -57,11 +65,20 @@ public sealed class TextVectorizer
     /// <summary>The out-of-vocabulary token, <see cref="Vocabulary"/>[1]: <c>"[UNK]"</c>, Keras's <c>oov_token</c>.</summary>
     public const string OovToken = "[UNK]";
 
-    /// <summary>The <c>format</c> value of the files <see cref="Save"/> writes.</summary>
+    /// <summary>The <c>format</c> of the files <see cref="Save"/> writes for an <see cref="TextOutputMode.Ids"/> vectorizer without n-grams, which the first version of this class reads too.</summary>
     private const string FormatValue = "rnn.text_vectorizer/1";
 
-    // How many ids come before the learned tokens: padding and OOV (Keras's _token_start_index()).
-    private const int SpecialCount = 2;
+    /// <summary>The <c>format</c> of the files with n-grams or a bag-of-words mode, settings that a reader of the first format would ignore.</summary>
+    private const string FormatValue2 = "rnn.text_vectorizer/2";
+
+    // Keras's output_mode values.
+    private static readonly (TextOutputMode Value, string Name)[] OutputModeNames =
+    [
+        (TextOutputMode.Ids, "int"),
+        (TextOutputMode.MultiHot, "multi_hot"),
+        (TextOutputMode.Count, "count"),
+        (TextOutputMode.TfIdf, "tf_idf"),
+    ];
 
     // Keras's standardize and split values, as its get_config writes them (null for None).
     private static readonly (TextStandardization Value, string? Name)[] StandardizeNames =
@@ -89,29 +106,66 @@ public sealed class TextVectorizer
     private string[]? _vocabulary;
     private IReadOnlyList<string>? _readOnlyVocabulary;
     private Dictionary<string, int>? _ids;
+    private float[]? _idfWeights;
 
     /// <summary>Creates a vectorizer without a vocabulary; call <see cref="Adapt"/> on the training texts.</summary>
     /// <param name="maxTokens">The largest vocabulary, padding and OOV tokens included (Keras <c>max_tokens</c>); at least 2; null for no limit.</param>
     /// <param name="standardize">What to do to each text before splitting it (Keras <c>standardize</c>, default lowercase and strip punctuation).</param>
     /// <param name="split">How to cut a text into tokens (Keras <c>split</c>, default words).</param>
-    /// <param name="outputSequenceLength">The length of <see cref="Encode(IReadOnlyList{string})"/>'s rows (Keras <c>output_sequence_length</c>); null for the longest text of each batch.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is below 2, <paramref name="outputSequenceLength"/> below 1, or an enum value is undefined.</exception>
+    /// <param name="outputSequenceLength">The length of <see cref="Encode(IReadOnlyList{string})"/>'s rows (Keras <c>output_sequence_length</c>); null for the longest text of each batch. <see cref="TextOutputMode.Ids"/> only.</param>
+    /// <param name="ngrams">
+    /// Also make a token of every run of 2 to <paramref name="ngrams"/> consecutive tokens, joined by a space (Keras <c>ngrams</c>
+    /// as an integer): a text's tokens are its single tokens, then its 2-grams, and so on. Null (or 1) for single tokens only.
+    /// </param>
+    /// <param name="outputMode">What <see cref="Encode(IReadOnlyList{string})"/> gives (Keras <c>output_mode</c>); ids by default.</param>
+    /// <param name="padToMaxTokens">In the bag-of-words modes, make rows <paramref name="maxTokens"/> wide even when the vocabulary is smaller (Keras <c>pad_to_max_tokens</c>); needs <paramref name="maxTokens"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="maxTokens"/> is below the number of reserved ids (2 in <see cref="TextOutputMode.Ids"/> mode, 1 otherwise),
+    /// <paramref name="outputSequenceLength"/> or <paramref name="ngrams"/> below 1, or an enum value is undefined.
+    /// </exception>
+    /// <exception cref="ArgumentException"><paramref name="outputSequenceLength"/> is given for a bag-of-words mode, or <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>.</exception>
     public TextVectorizer(
         int? maxTokens = null,
         TextStandardization standardize = TextStandardization.LowerAndStripPunctuation,
         TextSplit split = TextSplit.Whitespace,
-        int? outputSequenceLength = null)
+        int? outputSequenceLength = null,
+        int? ngrams = null,
+        TextOutputMode outputMode = TextOutputMode.Ids,
+        bool padToMaxTokens = false)
     {
-        if (maxTokens < SpecialCount)
+        if (!Enum.IsDefined(outputMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outputMode), outputMode, "outputMode must be one of the TextOutputMode values.");
+        }
+
+        var reserved = outputMode == TextOutputMode.Ids ? "the padding and OOV tokens" : "the OOV token";
+        if (maxTokens < ReservedCount(outputMode))
         {
             throw new ArgumentOutOfRangeException(
-                nameof(maxTokens), maxTokens, $"maxTokens must be at least {SpecialCount}, room for the padding and OOV tokens, or null for no limit.");
+                nameof(maxTokens), maxTokens, $"maxTokens must be at least {ReservedCount(outputMode)}, room for {reserved}, or null for no limit.");
         }
 
         if (outputSequenceLength < 1)
         {
             throw new ArgumentOutOfRangeException(
                 nameof(outputSequenceLength), outputSequenceLength, "outputSequenceLength must be at least 1, or null to pad each batch to its longest text.");
+        }
+
+        if (outputSequenceLength is not null && outputMode != TextOutputMode.Ids)
+        {
+            throw new ArgumentException(
+                $"outputSequenceLength is {outputSequenceLength}, but it applies to TextOutputMode.Ids only: a {outputMode} row has one entry per vocabulary id. Leave it null.",
+                nameof(outputSequenceLength));
+        }
+
+        if (ngrams < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ngrams), ngrams, "ngrams must be at least 1 (the longest run of tokens to join), or null for single tokens.");
+        }
+
+        if (padToMaxTokens && maxTokens is null)
+        {
+            throw new ArgumentException("padToMaxTokens needs maxTokens, the width to pad the rows to; give maxTokens or leave padToMaxTokens false.", nameof(padToMaxTokens));
         }
 
         if (!Enum.IsDefined(standardize))
@@ -128,33 +182,50 @@ public sealed class TextVectorizer
         Standardize = standardize;
         Split = split;
         OutputSequenceLength = outputSequenceLength;
+        Ngrams = ngrams;
+        OutputMode = outputMode;
+        PadToMaxTokens = padToMaxTokens;
     }
 
     /// <summary>
     /// Creates a vectorizer with a known vocabulary (Keras's <c>vocabulary</c> argument), for example one that Keras's
-    /// <c>get_vocabulary()</c> returned or this class's <see cref="Vocabulary"/>. The vocabulary may start with the padding
-    /// and OOV tokens <c>""</c>, <c>"[UNK]"</c> (then it is taken as is) or leave them out (then they are put before it),
-    /// as in Keras.
+    /// <c>get_vocabulary()</c> returned or this class's <see cref="Vocabulary"/>. The vocabulary may start with the reserved
+    /// tokens (<c>""</c>, <c>"[UNK]"</c> in <see cref="TextOutputMode.Ids"/> mode; <c>"[UNK]"</c> in the bag-of-words modes;
+    /// then it is taken as is) or leave them out (then they are put before it), as in Keras.
     /// </summary>
     /// <param name="vocabulary">The tokens, in id order.</param>
-    /// <param name="maxTokens">The largest vocabulary, padding and OOV tokens included; null for no limit.</param>
+    /// <param name="maxTokens">The largest vocabulary, reserved tokens included; null for no limit.</param>
     /// <param name="standardize">What to do to each text before splitting it.</param>
     /// <param name="split">How to cut a text into tokens.</param>
-    /// <param name="outputSequenceLength">The length of <see cref="Encode(IReadOnlyList{string})"/>'s rows; null for the longest text of each batch.</param>
+    /// <param name="outputSequenceLength">The length of <see cref="Encode(IReadOnlyList{string})"/>'s rows; null for the longest text of each batch. <see cref="TextOutputMode.Ids"/> only.</param>
+    /// <param name="ngrams">The longest run of tokens that also makes a token; null for single tokens.</param>
+    /// <param name="outputMode">What <see cref="Encode(IReadOnlyList{string})"/> gives.</param>
+    /// <param name="padToMaxTokens">In the bag-of-words modes, make rows <paramref name="maxTokens"/> wide.</param>
+    /// <param name="idfWeights">
+    /// <see cref="TextOutputMode.TfIdf"/> only, and needed there: one inverse document frequency per entry of
+    /// <paramref name="vocabulary"/> as given (Keras <c>idf_weights</c>, e.g. <see cref="IdfWeights"/>); when the vocabulary
+    /// leaves out <c>"[UNK]"</c>, it gets the mean of the given weights.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="vocabulary"/> is null.</exception>
     /// <exception cref="ArgumentException">
-    /// The vocabulary is empty, holds a null or an unpaired surrogate, repeats a token, holds <c>""</c> or <c>"[UNK]"</c> other than as its first two
-    /// entries in that order, or is longer than <paramref name="maxTokens"/>. Keras accepts <c>"[UNK]"</c> elsewhere when it
-    /// does not invert ids to tokens; this class also decodes, so it applies Keras's rule for inverting.
+    /// The vocabulary is empty, holds a null or an unpaired surrogate, repeats a token, holds a reserved token other than
+    /// as its first entries in the mode's order, or is longer than <paramref name="maxTokens"/>; or the IDF weights are
+    /// missing for <see cref="TextOutputMode.TfIdf"/>, given for another mode, not one per entry, or not finite. Keras accepts
+    /// <c>"[UNK]"</c> elsewhere when it does not invert ids to tokens; this class also decodes, so it applies Keras's rule
+    /// for inverting.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is below 2, <paramref name="outputSequenceLength"/> below 1, or an enum value is undefined.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As for the constructor without a vocabulary.</exception>
     public TextVectorizer(
         IEnumerable<string> vocabulary,
         int? maxTokens = null,
         TextStandardization standardize = TextStandardization.LowerAndStripPunctuation,
         TextSplit split = TextSplit.Whitespace,
-        int? outputSequenceLength = null)
-        : this(maxTokens, standardize, split, outputSequenceLength)
+        int? outputSequenceLength = null,
+        int? ngrams = null,
+        TextOutputMode outputMode = TextOutputMode.Ids,
+        bool padToMaxTokens = false,
+        IEnumerable<float>? idfWeights = null)
+        : this(maxTokens, standardize, split, outputSequenceLength, ngrams, outputMode, padToMaxTokens)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
         var given = vocabulary.ToList();
@@ -163,8 +234,10 @@ public sealed class TextVectorizer
             throw new ArgumentException("The vocabulary is empty; pass at least one token, or use the constructor without a vocabulary and call Adapt.", nameof(vocabulary));
         }
 
-        var start = given is [PaddingToken, OovToken, ..] ? SpecialCount : 0;
-        var tokens = new List<string>(given.Count - start + SpecialCount) { PaddingToken, OovToken };
+        string[] reserved = outputMode == TextOutputMode.Ids ? [PaddingToken, OovToken] : [OovToken];
+        var start = given.Take(reserved.Length).SequenceEqual(reserved, StringComparer.Ordinal) ? reserved.Length : 0;
+        var tokens = new List<string>(given.Count - start + reserved.Length);
+        tokens.AddRange(reserved);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var repeated = new List<string>();
         for (var i = start; i < given.Count; i++)
@@ -172,8 +245,11 @@ public sealed class TextVectorizer
             var token = given[i] ?? throw new ArgumentException($"vocabulary[{i}] is null; every token must be a string.", nameof(vocabulary));
             if (token is PaddingToken or OovToken)
             {
+                var order = outputMode == TextOutputMode.Ids
+                    ? "Leave out both reserved tokens, or put them first in this order: \"\", \"[UNK]\"."
+                    : $"Leave out the reserved tokens, or put \"[UNK]\" first; a {outputMode} vocabulary has no padding token.";
                 throw new ArgumentException(
-                    $"vocabulary[{i}] is the reserved {(token == PaddingToken ? "padding token \"\"" : "OOV token \"[UNK]\"")}. Leave out both reserved tokens, or put them first in this order: \"\", \"[UNK]\".",
+                    $"vocabulary[{i}] is the reserved {(token == PaddingToken ? "padding token \"\"" : "OOV token \"[UNK]\"")}. {order}",
                     nameof(vocabulary));
             }
 
@@ -200,13 +276,13 @@ public sealed class TextVectorizer
         if (tokens.Count > maxTokens)
         {
             throw new ArgumentException(
-                $"The vocabulary has {tokens.Count} entries with the padding and OOV tokens, more than maxTokens = {maxTokens}.", nameof(vocabulary));
+                $"The vocabulary has {tokens.Count} entries with the reserved tokens, more than maxTokens = {maxTokens}.", nameof(vocabulary));
         }
 
-        SetVocabulary([.. tokens]);
+        SetVocabulary([.. tokens], GivenIdfWeights(idfWeights, given.Count, start == 0));
     }
 
-    /// <summary>The largest vocabulary, padding and OOV tokens included; null for no limit.</summary>
+    /// <summary>The largest vocabulary, reserved tokens included; null for no limit.</summary>
     public int? MaxTokens { get; }
 
     /// <summary>What is done to each text before it is split.</summary>
@@ -215,25 +291,45 @@ public sealed class TextVectorizer
     /// <summary>How a text is cut into tokens.</summary>
     public TextSplit Split { get; }
 
-    /// <summary>The length of <see cref="Encode(IReadOnlyList{string})"/>'s rows; null for the longest text of each batch.</summary>
+    /// <summary>The length of <see cref="Encode(IReadOnlyList{string})"/>'s rows in <see cref="TextOutputMode.Ids"/> mode; null for the longest text of each batch.</summary>
     public int? OutputSequenceLength { get; }
+
+    /// <summary>The longest run of consecutive tokens that also makes a token (joined by spaces); null for single tokens only.</summary>
+    public int? Ngrams { get; }
+
+    /// <summary>What <see cref="Encode(IReadOnlyList{string})"/> gives: ids, or one bag-of-words row per text.</summary>
+    public TextOutputMode OutputMode { get; }
+
+    /// <summary>Whether bag-of-words rows are <see cref="MaxTokens"/> wide rather than <see cref="VocabularySize"/>.</summary>
+    public bool PadToMaxTokens { get; }
+
+    /// <summary>
+    /// The inverse document frequency of each id in <see cref="TextOutputMode.TfIdf"/> mode (Keras's <c>idf_weights</c>), one
+    /// per <see cref="Vocabulary"/> entry; null in the other modes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The mode is <see cref="TextOutputMode.TfIdf"/> and there is no vocabulary yet.</exception>
+    public IReadOnlyList<float>? IdfWeights => OutputMode != TextOutputMode.TfIdf ? null
+        : _idfWeights is { } weights ? Array.AsReadOnly(weights) : throw NoVocabulary("IdfWeights");
 
     /// <summary>Whether there is a vocabulary, from <see cref="Adapt"/> or given to the constructor.</summary>
     public bool HasVocabulary => _vocabulary is not null;
 
-    /// <summary>The tokens in id order: <c>""</c> (padding), <c>"[UNK]"</c> (OOV), then the learned or given tokens (Keras's <c>get_vocabulary()</c>).</summary>
+    /// <summary>The tokens in id order: <c>""</c> (padding, <see cref="TextOutputMode.Ids"/> mode only), <c>"[UNK]"</c> (OOV), then the learned or given tokens (Keras's <c>get_vocabulary()</c>).</summary>
     /// <exception cref="InvalidOperationException">There is no vocabulary yet.</exception>
     public IReadOnlyList<string> Vocabulary => _readOnlyVocabulary ?? throw NoVocabulary("Vocabulary");
 
-    /// <summary>The number of ids, padding and OOV included: the <c>inputDim</c> of the <see cref="Layers.Embedding"/> that reads the ids, or the size of a <see cref="Layers.Dense"/> layer that predicts them (Keras's <c>vocabulary_size()</c>).</summary>
+    /// <summary>The number of ids, reserved ones included: the <c>inputDim</c> of the <see cref="Layers.Embedding"/> that reads the ids, the size of a <see cref="Layers.Dense"/> layer that predicts them, or the width of a bag-of-words row (Keras's <c>vocabulary_size()</c>).</summary>
     /// <exception cref="InvalidOperationException">There is no vocabulary yet.</exception>
     public int VocabularySize => RequireVocabulary("VocabularySize").Length;
 
     /// <summary>
     /// Learns the vocabulary from <paramref name="texts"/>, replacing any vocabulary before: every token of the
-    /// standardized, split texts is counted, and the most frequent become ids 2, 3, ... (ties in descending code point
-    /// order; at most <see cref="MaxTokens"/> − 2 of them). The reserved tokens <c>""</c> and <c>"[UNK]"</c> are not
-    /// counted, as in Keras. Texts without any token give a vocabulary of the padding and OOV tokens only.
+    /// standardized, split texts (and their n-grams) is counted, and the most frequent become the ids after the reserved
+    /// ones (ties in descending code point order; at most <see cref="MaxTokens"/> minus the reserved ids of them). The
+    /// reserved tokens <c>""</c> and <c>"[UNK]"</c> are not counted, as in Keras. Texts without any token give a vocabulary
+    /// of the reserved tokens only. In <see cref="TextOutputMode.TfIdf"/> mode it also learns <see cref="IdfWeights"/>:
+    /// <c>ln(1 + N / (1 + df))</c> for a token found in <c>df</c> of the <c>N</c> texts, and for <c>"[UNK]"</c> the mean of
+    /// those (0 when there are no tokens, where Keras gives NaN).
     /// </summary>
     /// <param name="texts">The training texts.</param>
     /// <exception cref="ArgumentNullException"><paramref name="texts"/> is null.</exception>
@@ -242,33 +338,102 @@ public sealed class TextVectorizer
     {
         ArgumentNullException.ThrowIfNull(texts);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var documentCounts = OutputMode == TextOutputMode.TfIdf ? new Dictionary<string, long>(StringComparer.Ordinal) : null;
+        var inThisText = new HashSet<string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var text in texts)
         {
+            inThisText.Clear();
             foreach (var token in Tokenize(text ?? throw new ArgumentException($"texts[{index}] is null; pass an empty string for an empty text.", nameof(texts))))
             {
                 if (token is not (PaddingToken or OovToken))
                 {
                     counts[token] = counts.GetValueOrDefault(token) + 1;
+                    if (documentCounts is not null && inThisText.Add(token))
+                    {
+                        documentCounts[token] = documentCounts.GetValueOrDefault(token) + 1;
+                    }
                 }
             }
 
             index++;
         }
 
-        var learned = counts
+        var reserved = ReservedCount(OutputMode);
+        string[] learned = [.. counts
             .OrderByDescending(pair => pair.Value)
             .ThenByDescending(pair => pair.Key, CodePointComparer.Instance)
-            .Take(MaxTokens is { } max ? max - SpecialCount : int.MaxValue)
-            .Select(pair => pair.Key);
-        SetVocabulary([PaddingToken, OovToken, .. learned]);
+            .Take(MaxTokens is { } max ? max - reserved : int.MaxValue)
+            .Select(pair => pair.Key)];
+        float[]? idf = null;
+        if (documentCounts is not null)
+        {
+            // Keras: tf.math.log(1 + num_documents / (1 + token_document_counts)) in float64, then cast to float32.
+            idf = new float[reserved + learned.Length];
+            for (var i = 0; i < learned.Length; i++)
+            {
+                idf[reserved + i] = (float)Math.Log(1.0 + (index / (1.0 + documentCounts[learned[i]])));
+            }
+
+            idf[0] = Mean(idf.AsSpan(reserved));
+        }
+
+        SetVocabulary(OutputMode == TextOutputMode.Ids ? [PaddingToken, OovToken, .. learned] : [OovToken, .. learned], idf);
     }
 
-    /// <summary>The tokens of <paramref name="text"/> after standardization and splitting, before the vocabulary lookup.</summary>
+    /// <summary>
+    /// The tokens of <paramref name="text"/> after standardization and splitting, then (with <see cref="Ngrams"/>) its
+    /// 2-grams, 3-grams and so on, each joined by a space (Keras's <c>tf.strings.ngrams(tokens, (1, …, n), separator=" ")</c>:
+    /// a text of fewer tokens than a width has no n-grams of that width); before the vocabulary lookup.
+    /// </summary>
     /// <param name="text">A text.</param>
     /// <returns>The tokens, in order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     public string[] Tokenize(string text)
+    {
+        var tokens = SplitText(text);
+        if (Ngrams is not > 1)
+        {
+            return tokens;
+        }
+
+        var withNgrams = new List<string>(tokens);
+        for (var width = 2; width <= Ngrams; width++)
+        {
+            for (var i = 0; i + width <= tokens.Length; i++)
+            {
+                withNgrams.Add(string.Join(' ', tokens, i, width));
+            }
+        }
+
+        return [.. withNgrams];
+    }
+
+    /// <summary>The ids of one text's tokens, unpadded and uncut: tokens outside the vocabulary are the OOV id (<see cref="OovId"/> in <see cref="TextOutputMode.Ids"/> mode, 0 in the others, where empty tokens are dropped).</summary>
+    /// <param name="text">A text.</param>
+    /// <returns>One id per token.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">There is no vocabulary yet.</exception>
+    public int[] Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = RequireIds("Encode");
+        var tokens = Tokenize(text);
+        var oov = OutputMode == TextOutputMode.Ids ? OovId : 0;
+        var result = new List<int>(tokens.Length);
+        foreach (var token in tokens)
+        {
+            // The bag-of-words modes have no padding id: Keras drops the mask token there.
+            if (token.Length > 0 || OutputMode == TextOutputMode.Ids)
+            {
+                result.Add(ids.GetValueOrDefault(token, oov));
+            }
+        }
+
+        return [.. result];
+    }
+
+    private string[] SplitText(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var standardized = Standardized(WellFormed(text));
@@ -305,50 +470,59 @@ public sealed class TextVectorizer
         }
     }
 
-    /// <summary>The ids of one text's tokens, unpadded and uncut: tokens outside the vocabulary are <see cref="OovId"/>.</summary>
-    /// <param name="text">A text.</param>
-    /// <returns>One id per token.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">There is no vocabulary yet.</exception>
-    public int[] Encode(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = RequireIds("Encode");
-        var tokens = Tokenize(text);
-        var result = new int[tokens.Length];
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            result[i] = ids.GetValueOrDefault(tokens[i], OovId);
-        }
-
-        return result;
-    }
-
     /// <summary>
-    /// The ids of a batch of texts as one tensor <c>[texts.Count, length]</c> for an <see cref="Layers.Embedding"/>: each
-    /// row is <see cref="Encode(string)"/>'s ids followed by <see cref="PaddingId"/>, cut at the end beyond the length. The
-    /// length is <see cref="OutputSequenceLength"/>, or else the longest text's token count (0 for no texts).
+    /// A batch of texts as one tensor, by <see cref="OutputMode"/>. <see cref="TextOutputMode.Ids"/>: the ids
+    /// <c>[texts.Count, length]</c> for an <see cref="Layers.Embedding"/>, each row <see cref="Encode(string)"/>'s ids followed
+    /// by <see cref="PaddingId"/> and cut at the end beyond the length, which is <see cref="OutputSequenceLength"/> or else
+    /// the longest text's token count (0 for no texts). The bag-of-words modes: <c>[texts.Count, width]</c>, where the width
+    /// is <see cref="VocabularySize"/> (or <see cref="MaxTokens"/> with <see cref="PadToMaxTokens"/>) and entry <c>[t, v]</c>
+    /// is 1 or 0 for whether id <c>v</c> occurs in text <c>t</c>, how often it does, or that count times
+    /// <see cref="IdfWeights"/>[v] (see <see cref="TextOutputMode"/>).
     /// </summary>
     /// <param name="texts">The texts.</param>
-    /// <returns>A tensor <c>[texts.Count, length]</c> of ids as floats (exact: ids are far below 2^24).</returns>
+    /// <returns>A tensor of ids as floats (exact: ids are far below 2^24), or of bag-of-words rows.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="texts"/> is null.</exception>
     /// <exception cref="ArgumentException">A text is null.</exception>
     /// <exception cref="InvalidOperationException">There is no vocabulary yet.</exception>
     public Tensor<float> Encode(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        RequireIds("Encode");
+        var vocabulary = RequireVocabulary("Encode");
         var sequences = new int[texts.Count][];
         for (var i = 0; i < sequences.Length; i++)
         {
             sequences[i] = Encode(texts[i] ?? throw new ArgumentException($"texts[{i}] is null; pass an empty string for an empty text.", nameof(texts)));
         }
 
-        return Sequences.Pad(sequences, OutputSequenceLength ?? (sequences.Length == 0 ? 0 : null), Padding.Post, Truncating.Post);
+        if (OutputMode == TextOutputMode.Ids)
+        {
+            return Sequences.Pad(sequences, OutputSequenceLength ?? (sequences.Length == 0 ? 0 : null), Padding.Post, Truncating.Post);
+        }
+
+        var width = PadToMaxTokens ? MaxTokens!.Value : vocabulary.Length;
+        var rows = new float[sequences.Length * width];
+        for (var t = 0; t < sequences.Length; t++)
+        {
+            var row = rows.AsSpan(t * width, width);
+            foreach (var id in sequences[t])
+            {
+                row[id] = OutputMode == TextOutputMode.MultiHot ? 1f : row[id] + 1f;
+            }
+
+            if (_idfWeights is { } idf)
+            {
+                for (var v = 0; v < idf.Length; v++)
+                {
+                    row[v] *= idf[v];
+                }
+            }
+        }
+
+        return Tensor.Create(rows, [sequences.Length, width]);
     }
 
     /// <summary>
-    /// The text of a sequence of ids: each id's token, padding skipped, joined with a space (no separator for
+    /// The text of a sequence of ids: each id's token, padding skipped (in <see cref="TextOutputMode.Ids"/> mode), joined with a space (no separator for
     /// <see cref="TextSplit.Character"/>). Unknown tokens come back as <c>"[UNK]"</c>.
     /// </summary>
     /// <param name="ids">Ids below <see cref="VocabularySize"/>.</param>
@@ -433,13 +607,20 @@ public sealed class TextVectorizer
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var vocabulary = RequireVocabulary("Save");
+        var first = OutputMode == TextOutputMode.Ids && Ngrams is null;
         var file = new TextVectorizerJson(
-            FormatValue,
+            first ? FormatValue : FormatValue2,
             MaxTokens,
             StandardizeNames.First(n => n.Value == Standardize).Name,
             SplitNames.First(n => n.Value == Split).Name,
             OutputSequenceLength,
-            [.. vocabulary]);
+            [.. vocabulary])
+        {
+            Ngrams = Ngrams,
+            OutputMode = first ? null : OutputModeNames.First(n => n.Value == OutputMode).Name,
+            PadToMaxTokens = PadToMaxTokens ? true : null,
+            IdfWeights = _idfWeights is { } idf ? [.. idf] : null,
+        };
         AtomicFile.Write(path, 1 << 16, stream =>
         {
             using var writer = new Utf8JsonWriter(stream, FileWriterOptions);
@@ -473,9 +654,9 @@ public sealed class TextVectorizer
             throw new InvalidDataException($"'{path}' holds JSON null instead of a text vectorizer.");
         }
 
-        if (file.Format != FormatValue)
+        if (file.Format is not (FormatValue or FormatValue2))
         {
-            throw new InvalidDataException($"'{path}' has format '{file.Format}', but a text vectorizer file has format '{FormatValue}'.");
+            throw new InvalidDataException($"'{path}' has format '{file.Format}', but a text vectorizer file has format '{FormatValue}' or '{FormatValue2}'.");
         }
 
         var standardize = StandardizeNames.Where(n => n.Name == file.Standardize).Select(n => (TextStandardization?)n.Value).FirstOrDefault()
@@ -484,15 +665,21 @@ public sealed class TextVectorizer
         var split = SplitNames.Where(n => n.Name == file.Split).Select(n => (TextSplit?)n.Value).FirstOrDefault()
             ?? throw new InvalidDataException(
                 $"'{path}' has split '{file.Split}'; expected null, {string.Join(", ", SplitNames.Where(n => n.Name is not null).Select(n => $"'{n.Name}'"))}.");
-        if (file.Vocabulary is not [PaddingToken, OovToken, ..])
+        var outputMode = file.OutputMode is null ? TextOutputMode.Ids
+            : OutputModeNames.Where(n => n.Name == file.OutputMode).Select(n => (TextOutputMode?)n.Value).FirstOrDefault()
+            ?? throw new InvalidDataException(
+                $"'{path}' has output_mode '{file.OutputMode}'; expected {string.Join(", ", OutputModeNames.Select(n => $"'{n.Name}'"))}.");
+        if (outputMode == TextOutputMode.Ids ? file.Vocabulary is not [PaddingToken, OovToken, ..] : file.Vocabulary is not [OovToken, ..])
         {
+            var reserved = outputMode == TextOutputMode.Ids ? "the padding and OOV tokens \"\" and \"[UNK]\"" : "the OOV token \"[UNK]\"";
             throw new InvalidDataException(
-                $"'{path}' has a vocabulary that does not start with the padding and OOV tokens \"\" and \"[UNK]\"; the file is damaged or was not written by TextVectorizer.Save.");
+                $"'{path}' has a vocabulary that does not start with {reserved}; the file is damaged or was not written by TextVectorizer.Save.");
         }
 
         try
         {
-            return new TextVectorizer(file.Vocabulary, file.MaxTokens, standardize, split, file.OutputSequenceLength);
+            return new TextVectorizer(
+                file.Vocabulary, file.MaxTokens, standardize, split, file.OutputSequenceLength, file.Ngrams, outputMode, file.PadToMaxTokens ?? false, file.IdfWeights);
         }
         catch (ArgumentException e)
         {
@@ -540,7 +727,7 @@ public sealed class TextVectorizer
 
     private void Append(StringBuilder text, int id, string[] vocabulary)
     {
-        if (id == PaddingId)
+        if (id == PaddingId && OutputMode == TextOutputMode.Ids)
         {
             return;
         }
@@ -577,7 +764,7 @@ public sealed class TextVectorizer
         return result.ToString();
     }
 
-    private void SetVocabulary(string[] vocabulary)
+    private void SetVocabulary(string[] vocabulary, float[]? idfWeights)
     {
         var ids = new Dictionary<string, int>(vocabulary.Length, StringComparer.Ordinal);
         for (var i = 0; i < vocabulary.Length; i++)
@@ -585,7 +772,47 @@ public sealed class TextVectorizer
             ids.Add(vocabulary[i], i);
         }
 
-        (_vocabulary, _readOnlyVocabulary, _ids) = (vocabulary, Array.AsReadOnly(vocabulary), ids);
+        (_vocabulary, _readOnlyVocabulary, _ids, _idfWeights) = (vocabulary, Array.AsReadOnly(vocabulary), ids, idfWeights);
+    }
+
+    /// <summary>How many ids come before the learned tokens: padding and OOV, or OOV only (Keras's <c>_token_start_index()</c>).</summary>
+    private static int ReservedCount(TextOutputMode mode) => mode == TextOutputMode.Ids ? 2 : 1;
+
+    private static float Mean(ReadOnlySpan<float> values)
+    {
+        var sum = 0.0;
+        foreach (var value in values)
+        {
+            sum += value;
+        }
+
+        return values.IsEmpty ? 0f : (float)(sum / values.Length);
+    }
+
+    /// <summary>The IDF weights given to the vocabulary constructor, checked, with the OOV entry's weight put first when the vocabulary left it out.</summary>
+    private float[]? GivenIdfWeights(IEnumerable<float>? idfWeights, int vocabularyCount, bool prependOov)
+    {
+        if (OutputMode != TextOutputMode.TfIdf)
+        {
+            return idfWeights is null ? null : throw new ArgumentException(
+                $"idfWeights apply to TextOutputMode.TfIdf only, but the mode is {OutputMode}; leave them null.", nameof(idfWeights));
+        }
+
+        float[] given = idfWeights is null
+            ? throw new ArgumentException("TextOutputMode.TfIdf needs idfWeights with a vocabulary, one per entry (or call Adapt to learn both).", nameof(idfWeights))
+            : [.. idfWeights];
+        if (given.Length != vocabularyCount)
+        {
+            throw new ArgumentException($"idfWeights has {given.Length} values for a vocabulary of {vocabularyCount} entries; give one per entry.", nameof(idfWeights));
+        }
+
+        var bad = Array.FindIndex(given, w => !float.IsFinite(w));
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"idfWeights[{bad}] is {given[bad]}; every weight must be finite.", nameof(idfWeights));
+        }
+
+        return prependOov ? [Mean(given), .. given] : given;
     }
 
     private string[] RequireVocabulary(string operation) => _vocabulary ?? throw NoVocabulary(operation);
