@@ -38,6 +38,19 @@ internal sealed record OptimizerCase(string Name, string Optimizer, float Lr)
 
     public float InitialAccumulatorValue { get; init; }
 
+    public float MomentumDecay { get; init; } = 0.004f;
+
+    public float Rho { get; init; } = 0.9f;
+
+    /// <summary>NAdam's and RAdam's <c>decoupled_weight_decay</c>.</summary>
+    public bool DecoupledWeightDecay { get; init; }
+
+    /// <summary>
+    /// Whether the run is <see cref="TorchOptimTranscript"/> rather than TorchSharp's own optimizer: RAdam
+    /// (TorchSharp's is wrong once the rectification starts) and decoupled weight decay (TorchSharp has none).
+    /// </summary>
+    public bool Transcribed => Optimizer == "RAdam" || DecoupledWeightDecay;
+
     /// <summary><c>clip_grad_norm</c> (all parameters), <c>clip_grad_norm_per_parameter</c>, <c>clip_grad_value</c>, or null.</summary>
     public string? Clip { get; init; }
 
@@ -88,6 +101,16 @@ internal sealed record OptimizerCase(string Name, string Optimizer, float Lr)
             new("sgd_step_lr", "SGD", 0.1f) { Momentum = 0.9f, Scheduler = "StepLR", StepSize = 3, Gamma = 0.5f },
             new("sgd_exponential_lr", "SGD", 0.1f) { Scheduler = "ExponentialLR", Gamma = 0.8f },
             new("adam_cosine_annealing_lr", "Adam", 0.01f) { Scheduler = "CosineAnnealingLR", TMax = 9, EtaMinFraction = 0.1f },
+            new("nadam", "NAdam", 0.01f),
+            new("nadam_weight_decay_momentum_decay", "NAdam", 0.01f) { Beta1 = 0.8f, Beta2 = 0.99f, Eps = 1e-6f, WeightDecay = 0.1f, MomentumDecay = 0.01f },
+            new("nadam_decoupled_weight_decay", "NAdam", 0.01f) { WeightDecay = 0.1f, DecoupledWeightDecay = true },
+            new("radam", "RAdam", 0.01f),
+            new("radam_weight_decay", "RAdam", 0.01f) { Beta1 = 0.8f, Beta2 = 0.99f, Eps = 1e-6f, WeightDecay = 0.1f },
+            new("radam_decoupled_weight_decay", "RAdam", 0.01f) { WeightDecay = 0.1f, DecoupledWeightDecay = true },
+            new("adamax", "Adamax", 0.01f),
+            new("adamax_weight_decay", "Adamax", 0.01f) { Beta1 = 0.8f, Beta2 = 0.99f, Eps = 1e-6f, WeightDecay = 0.1f },
+            new("adadelta", "Adadelta", 1f) { Eps = 1e-6f },
+            new("adadelta_weight_decay", "Adadelta", 0.5f) { Rho = 0.8f, Eps = 1e-5f, WeightDecay = 0.05f },
         ];
         return [.. cases.Select((c, i) => c with { Seed = 2000 + i })];
     }
@@ -126,8 +149,9 @@ internal static class OptimizerGolden
         var scales = (torch.rand(Steps) * 1.8) + 0.2;
         var grads = Shapes.Select(s => Uniform([Steps, .. s]) * scales.view([Steps, .. s.Select(_ => 1L)])).ToArray();
         var parameters = initial.Select(t => new TorchParameter(t.clone())).ToArray();
-        var optimizer = CreateOptimizer(c, parameters);
-        var scheduler = CreateScheduler(c, optimizer);
+        var transcript = c.Transcribed ? new TorchOptimTranscript(c, parameters) : null;
+        var optimizer = c.Transcribed ? null : CreateOptimizer(c, parameters);
+        var scheduler = optimizer is null ? null : CreateScheduler(c, optimizer);
 
         var trajectory = Shapes.Select(_ => new List<Tensor>()).ToArray();
         var clipped = Shapes.Select(_ => new List<Tensor>()).ToArray();
@@ -135,7 +159,15 @@ internal static class OptimizerGolden
         var totalNorms = new List<float>();
         for (var k = 0; k < Steps; k++)
         {
-            optimizer.zero_grad();
+            if (transcript is not null)
+            {
+                transcript.ZeroGrad();
+            }
+            else
+            {
+                optimizer!.zero_grad();
+            }
+
             var loss = (parameters[0] * grads[0][k]).sum() + (parameters[1] * grads[1][k]).sum();
             loss.backward();
             switch (c.Clip)
@@ -160,8 +192,17 @@ internal static class OptimizerGolden
                 clipped[j].Add(parameters[j].grad!.detach().clone());
             }
 
-            learningRates.Add((float)optimizer.ParamGroups.First().LearningRate);
-            optimizer.step();
+            if (transcript is not null)
+            {
+                learningRates.Add(c.Lr);
+                transcript.Step();
+            }
+            else
+            {
+                learningRates.Add((float)optimizer!.ParamGroups.First().LearningRate);
+                optimizer.step();
+            }
+
             scheduler?.step();
             for (var j = 0; j < parameters.Length; j++)
             {
@@ -228,6 +269,27 @@ internal static class OptimizerGolden
                 m["momentum"] = Invariant(c.Momentum);
                 m["centered"] = Bool(c.Centered);
                 break;
+            case "NAdam" or "RAdam" or "Adamax":
+                m["beta1"] = Invariant(c.Beta1);
+                m["beta2"] = Invariant(c.Beta2);
+                m["eps"] = Invariant(c.Eps);
+                m["weight_decay"] = Invariant(c.WeightDecay);
+                if (c.Optimizer == "NAdam")
+                {
+                    m["momentum_decay"] = Invariant(c.MomentumDecay);
+                }
+
+                if (c.Optimizer != "Adamax")
+                {
+                    m["decoupled_weight_decay"] = Bool(c.DecoupledWeightDecay);
+                }
+
+                break;
+            case "Adadelta":
+                m["rho"] = Invariant(c.Rho);
+                m["eps"] = Invariant(c.Eps);
+                m["weight_decay"] = Invariant(c.WeightDecay);
+                break;
             case "Adagrad":
                 m["lr_decay"] = Invariant(c.LrDecay);
                 m["weight_decay"] = Invariant(c.WeightDecay);
@@ -236,6 +298,11 @@ internal static class OptimizerGolden
                 break;
             default:
                 throw new InvalidOperationException($"{c.Name}: unknown optimizer {c.Optimizer}.");
+        }
+
+        if (c.Transcribed)
+        {
+            m["implementation"] = "transcript";
         }
 
         if (c.Clip is not null)
@@ -272,6 +339,10 @@ internal static class OptimizerGolden
         "AdamW" => optim.AdamW(p, lr: c.Lr, beta1: c.Beta1, beta2: c.Beta2, eps: c.Eps, weight_decay: c.WeightDecay, amsgrad: c.AmsGrad),
         "RMSprop" => optim.RMSProp(p, lr: c.Lr, alpha: c.Alpha, eps: c.Eps, weight_decay: c.WeightDecay, momentum: c.Momentum, centered: c.Centered),
         "Adagrad" => optim.Adagrad(p, lr: c.Lr, lr_decay: c.LrDecay, weight_decay: c.WeightDecay, initial_accumulator_value: c.InitialAccumulatorValue, eps: c.Eps),
+        "NAdam" => optim.NAdam(p, lr: c.Lr, beta1: c.Beta1, beta2: c.Beta2, eps: c.Eps, weight_decay: c.WeightDecay, momentum_decay: c.MomentumDecay),
+        "RAdam" => optim.RAdam(p, lr: c.Lr, beta1: c.Beta1, beta2: c.Beta2, eps: c.Eps, weight_decay: c.WeightDecay),
+        "Adamax" => optim.Adamax(p, lr: c.Lr, beta1: c.Beta1, beta2: c.Beta2, eps: c.Eps, weight_decay: c.WeightDecay),
+        "Adadelta" => optim.Adadelta(p, lr: c.Lr, rho: c.Rho, eps: c.Eps, weight_decay: c.WeightDecay),
         _ => throw new InvalidOperationException($"{c.Name}: unknown optimizer {c.Optimizer}."),
     };
 
@@ -354,6 +425,7 @@ internal static class OptimizerGolden
         private readonly double[][] _v = [.. lengths.Select(n => Enumerable.Repeat((double)c.InitialAccumulatorValue, n).ToArray())];
         private readonly double[][] _vMax = [.. lengths.Select(n => new double[n])];
         private readonly double[][] _buffer = [.. lengths.Select(n => new double[n])];
+        private readonly double[] _muProduct = [.. lengths.Select(_ => 1.0)];
         private int _t = 1;
 
         public void Clip(double[][] grads)
@@ -406,12 +478,19 @@ internal static class OptimizerGolden
         public void Update(int j, double[] theta, double[] g, double lr)
         {
             var (m, v, vMax, b) = (_m[j], _v[j], _vMax[j], _buffer[j]);
+            var (mu, muNext) = (Mu(_t), Mu(_t + 1));
+            _muProduct[j] *= mu;
+            var decoupled = c.Optimizer == "AdamW" || c.DecoupledWeightDecay;
             for (var i = 0; i < theta.Length; i++)
             {
                 var grad = g[i];
-                if (c.WeightDecay != 0 && c.Optimizer != "AdamW")
+                if (!decoupled)
                 {
                     grad += c.WeightDecay * theta[i];
+                }
+                else if (c.Optimizer is "NAdam" or "RAdam")
+                {
+                    theta[i] *= 1 - (lr * c.WeightDecay);
                 }
 
                 switch (c.Optimizer)
@@ -461,9 +540,47 @@ internal static class OptimizerGolden
                         v[i] += grad * grad;
                         theta[i] -= lr / (1 + ((_t - 1) * c.LrDecay)) * grad / (Math.Sqrt(v[i]) + c.Eps);
                         break;
+                    case "NAdam":
+                        m[i] = (c.Beta1 * m[i]) + ((1 - c.Beta1) * grad);
+                        v[i] = (c.Beta2 * v[i]) + ((1 - c.Beta2) * grad * grad);
+                        var nesterov = (muNext * m[i] / (1 - (_muProduct[j] * muNext))) + ((1 - mu) * grad / (1 - _muProduct[j]));
+                        theta[i] -= lr * nesterov / (Math.Sqrt(v[i] / (1 - Math.Pow(c.Beta2, _t))) + c.Eps);
+                        break;
+                    case "RAdam":
+                        m[i] = (c.Beta1 * m[i]) + ((1 - c.Beta1) * grad);
+                        v[i] = (c.Beta2 * v[i]) + ((1 - c.Beta2) * grad * grad);
+                        var corrected = m[i] / (1 - Math.Pow(c.Beta1, _t));
+                        var rhoInf = (2 / (1 - (double)c.Beta2)) - 1;
+                        var rhoT = rhoInf - (2 * _t * Math.Pow(c.Beta2, _t) / (1 - Math.Pow(c.Beta2, _t)));
+                        if (rhoT > 5)
+                        {
+                            var adaptive = Math.Sqrt(1 - Math.Pow(c.Beta2, _t)) / (Math.Sqrt(v[i]) + c.Eps);
+                            var rect = Math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+                            theta[i] -= lr * corrected * adaptive * rect;
+                        }
+                        else
+                        {
+                            theta[i] -= lr * corrected;
+                        }
+
+                        break;
+                    case "Adamax":
+                        m[i] = (c.Beta1 * m[i]) + ((1 - c.Beta1) * grad);
+                        v[i] = Math.Max(c.Beta2 * v[i], Math.Abs(grad) + c.Eps);
+                        theta[i] -= lr * m[i] / ((1 - Math.Pow(c.Beta1, _t)) * v[i]);
+                        break;
+                    case "Adadelta":
+                        v[i] = (c.Rho * v[i]) + ((1 - c.Rho) * grad * grad);
+                        var delta = Math.Sqrt(m[i] + c.Eps) / Math.Sqrt(v[i] + c.Eps) * grad;
+                        m[i] = (c.Rho * m[i]) + ((1 - c.Rho) * delta * delta);
+                        theta[i] -= lr * delta;
+                        break;
                 }
             }
         }
+
+        /// <summary>NAdam's momentum μₜ = β₁·(1 - ½·0.96^(t·ψ)).</summary>
+        private double Mu(int t) => c.Beta1 * (1 - (0.5 * Math.Pow(0.96, t * (double)c.MomentumDecay)));
 
         public void EndStep() => _t++;
     }

@@ -4,7 +4,17 @@ using Rnn.Serialization;
 using TorchSharp;
 
 // Writes the PyTorch golden files; see tests/Rnn.Tests/Fixtures/README.md.
-// Usage: dotnet run --project tests/GoldenGenerator -c Release [-- FIXTURES_DIR]   (default tests/Rnn.Tests/Fixtures)
+// Usage: dotnet run --project tests/GoldenGenerator -c Release [-- FIXTURES_DIR [PART ...]]   (default tests/Rnn.Tests/Fixtures)
+// PART is pytorch (with pybridge), optim, packed or interop; without any, all are written.
+var parts = args.Length > 1 ? args[1..].ToHashSet(StringComparer.Ordinal) : null;
+string[] known = ["pytorch", "optim", "packed", "interop"];
+if (parts?.Except(known).FirstOrDefault() is { } unknown)
+{
+    Console.Error.WriteLine($"Unknown part '{unknown}'; the parts are: {string.Join(", ", known)}.");
+    return 2;
+}
+
+bool Writes(string part) => parts is null || parts.Contains(part);
 var fixtures = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("tests", "Rnn.Tests", "Fixtures"));
 if (!Directory.Exists(fixtures))
 {
@@ -19,7 +29,7 @@ var pybridgeDir = Directory.CreateDirectory(Path.Combine(fixtures, "pybridge")).
 torch.set_num_threads(1);
 Console.WriteLine($"Generator: {TorchGolden.GeneratorDescription}");
 
-foreach (var c in GoldenCase.All())
+foreach (var c in Writes("pytorch") ? GoldenCase.All() : [])
 {
     var path = Path.Combine(pytorchDir, c.Name + ".safetensors");
     var stateDict = c.Name == "lstm_1layer" ? Path.Combine(pybridgeDir, "lstm_1layer_state_dict.safetensors") : null;
@@ -46,20 +56,30 @@ foreach (var c in GoldenCase.All())
         $"{c.Name,-24} {new FileInfo(path).Length,7} bytes, {tensors.Count,2} tensors; |forward - float64 reference| <= {forwardError:E1}, gradient vs finite differences <= {gradientError:E1}; PyBridge reads it back identically"));
 }
 
-var dtypes = Path.Combine(pybridgeDir, "dtypes.safetensors");
-TorchGolden.WriteDTypesFixture(dtypes);
-Console.WriteLine($"{Path.GetFileName(dtypes)} and lstm_1layer_state_dict.safetensors written by TorchSharp.PyBridge");
+if (Writes("pytorch"))
+{
+    var dtypes = Path.Combine(pybridgeDir, "dtypes.safetensors");
+    TorchGolden.WriteDTypesFixture(dtypes);
+    Console.WriteLine($"{Path.GetFileName(dtypes)} and lstm_1layer_state_dict.safetensors written by TorchSharp.PyBridge");
+}
 
 var optimDir = Directory.CreateDirectory(Path.Combine(fixtures, "optim")).FullName;
-foreach (var c in OptimizerCase.All())
+foreach (var c in Writes("optim") ? OptimizerCase.All() : [])
 {
     var referenceError = OptimizerGolden.Write(c, optimDir);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"optim/{c.Name,-38} |torch.optim - float64 reference| / max(1, |reference|) <= {referenceError:E1}; PyBridge reads it back identically"));
 }
 
-PackedGolden.WriteAll(fixtures);
-InteropGolden.WriteAll(fixtures);
+if (Writes("packed"))
+{
+    PackedGolden.WriteAll(fixtures);
+}
+
+if (Writes("interop"))
+{
+    InteropGolden.WriteAll(fixtures);
+}
 
 return 0;
 

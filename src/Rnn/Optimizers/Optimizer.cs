@@ -71,7 +71,8 @@ public abstract class Optimizer
     }
 
     /// <summary>
-    /// The optimizer's Keras name (<c>sgd</c>, <c>adam</c>, <c>adamw</c>, <c>rmsprop</c>, <c>adagrad</c>):
+    /// The optimizer's Keras name (<c>sgd</c>, <c>adam</c>, <c>adamw</c>, <c>rmsprop</c>, <c>adagrad</c>,
+    /// <c>nadam</c>, <c>radam</c>, <c>adamax</c>, <c>adadelta</c>):
     /// with <see cref="GetConfig"/>, what <see cref="FromConfig"/> rebuilds it from.
     /// </summary>
     public string Name { get; }
@@ -167,11 +168,17 @@ public abstract class Optimizer
     private protected abstract IReadOnlyList<string> StateNames { get; }
 
     /// <summary>
+    /// The scalars each parameter keeps besides its update count (NAdam's <c>mu_product</c>), PyTorch's
+    /// names; empty by default. Kept only when <see cref="StateNames"/> is not empty.
+    /// </summary>
+    private protected virtual IReadOnlyList<ScalarState> ScalarStates => [];
+
+    /// <summary>
     /// Rebuilds an optimizer from its <see cref="Name"/> and <see cref="GetConfig"/>, as a model file stores
     /// it: hyperparameters, clipping and schedule. Missing keys take the defaults. State (moments, counts)
     /// is not config: restore it with <see cref="SetState"/>.
     /// </summary>
-    /// <param name="name">The optimizer's name (<c>sgd</c>, <c>adam</c>, <c>adamw</c>, <c>rmsprop</c>, <c>adagrad</c>).</param>
+    /// <param name="name">The optimizer's name (<c>sgd</c>, <c>adam</c>, <c>adamw</c>, <c>rmsprop</c>, <c>adagrad</c>, <c>nadam</c>, <c>radam</c>, <c>adamax</c>, <c>adadelta</c>).</param>
     /// <param name="config">Its settings as <see cref="GetConfig"/> gives them; null for all defaults.</param>
     /// <returns>A new optimizer.</returns>
     /// <exception cref="ArgumentException">
@@ -189,7 +196,11 @@ public abstract class Optimizer
             "adamw" => AdamW.FromConfig(reader),
             "rmsprop" => RmsProp.FromConfig(reader),
             "adagrad" => Adagrad.FromConfig(reader),
-            _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known optimizers: sgd, adam, adamw, rmsprop, adagrad.", nameof(name)),
+            "nadam" => NAdam.FromConfig(reader),
+            "radam" => RAdam.FromConfig(reader),
+            "adamax" => Adamax.FromConfig(reader),
+            "adadelta" => Adadelta.FromConfig(reader),
+            _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known optimizers: sgd, adam, adamw, rmsprop, adagrad, nadam, radam, adamax, adadelta.", nameof(name)),
         };
         string[] clipKeys = ["clipvalue", "clipnorm", "global_clipnorm"];
         var clipping = clipKeys.Where(k => reader.Text(k) is not null).ToList();
@@ -263,8 +274,9 @@ public abstract class Optimizer
     /// The optimizer's state for <paramref name="parameters"/>, to save and later restore with
     /// <see cref="SetState"/> so that training resumes exactly. Keys: <c>"iterations"</c> (<see cref="Iterations"/>),
     /// and for each parameter <c>i</c> (its index in <paramref name="parameters"/>) that has been updated,
-    /// <c>"{i}.step"</c> (its own update count) and its buffers under PyTorch's names, e.g.
-    /// <c>"{i}.exp_avg"</c> and <c>"{i}.exp_avg_sq"</c> for Adam. Plain SGD keeps no per-parameter state.
+    /// <c>"{i}.step"</c> (its own update count), its buffers under PyTorch's names, e.g.
+    /// <c>"{i}.exp_avg"</c> and <c>"{i}.exp_avg_sq"</c> for Adam, and its scalars as one-element arrays
+    /// (NAdam's <c>"{i}.mu_product"</c>, a float32 as in PyTorch). Plain SGD keeps no per-parameter state.
     /// Counts are one-element arrays, as PyTorch keeps its <c>step</c> in a float32 tensor: exact up to
     /// 2²⁴ = 16,777,216 steps. Beyond that they are saved rounded to float32, and a run resumed from them
     /// can differ in the last bits where a count enters the arithmetic (schedules, Adagrad's decay).
@@ -287,6 +299,11 @@ public abstract class Optimizer
                 {
                     result[Key(i, names[b])] = (float[])state.Buffers[b].Clone();
                 }
+
+                for (var s = 0; s < ScalarStates.Count; s++)
+                {
+                    result[Key(i, ScalarStates[s].Name)] = [state.Scalars[s]];
+                }
             }
         }
 
@@ -303,14 +320,16 @@ public abstract class Optimizer
     /// <exception cref="ArgumentNullException">An argument, a parameter or a value is null.</exception>
     /// <exception cref="ArgumentException">
     /// <c>"iterations"</c> is missing; a key is unknown to this optimizer or names a parameter index out of
-    /// range; a parameter has some of its entries but not all; a count is not a non-negative whole number; or
-    /// a buffer's length differs from its parameter's.
+    /// range; a parameter has some of its entries but not all; a count is not a non-negative whole number; a
+    /// buffer's length differs from its parameter's; or a scalar is not one value in its range.
     /// </exception>
     public void SetState(IReadOnlyList<Parameter> parameters, IReadOnlyDictionary<string, float[]> state)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(state);
         var names = StateNames;
+        var scalars = ScalarStates;
+        var perParameter = PerParameterNames();
         var entries = new int[parameters.Count];
         long iterations = -1;
         foreach (var (key, value) in state)
@@ -338,9 +357,9 @@ public abstract class Optimizer
                 throw new ArgumentException($"{Owner} has no state '{key}'; did you mean '{Key(index, name)}'?", nameof(state));
             }
 
-            if (names.Count == 0 || (name != StepKey && !names.Contains(name)))
+            if (names.Count == 0 || !perParameter.Contains(name))
             {
-                var kept = names.Count == 0 ? "nothing" : string.Join(", ", names.Prepend(StepKey));
+                var kept = names.Count == 0 ? "nothing" : string.Join(", ", perParameter);
                 throw new ArgumentException(
                     $"{Owner} keeps no per-parameter state '{name}' (key '{key}'); with its settings it keeps: {kept}. Was the state saved by an optimizer with other settings?",
                     nameof(state));
@@ -355,6 +374,10 @@ public abstract class Optimizer
             if (name == StepKey)
             {
                 ReadCount(key, value, nameof(state));
+            }
+            else if (scalars.FirstOrDefault(s => s.Name == name) is { Name: not null } scalar)
+            {
+                ReadScalar(key, value, scalar, nameof(state));
             }
             else if (value.Length != parameters[index].Length)
             {
@@ -373,9 +396,9 @@ public abstract class Optimizer
 
         for (var i = 0; i < parameters.Count; i++)
         {
-            if (entries[i] != 0 && entries[i] != names.Count + 1)
+            if (entries[i] != 0 && entries[i] != perParameter.Count)
             {
-                var missing = names.Prepend(StepKey).Select(n => Key(i, n)).Where(k => !state.ContainsKey(k));
+                var missing = perParameter.Select(n => Key(i, n)).Where(k => !state.ContainsKey(k));
                 throw new ArgumentException($"{Owner}: the state of parameter {i} lacks {string.Join(", ", missing.Select(k => $"'{k}'"))}.", nameof(state));
             }
         }
@@ -395,6 +418,11 @@ public abstract class Optimizer
             for (var b = 0; b < names.Count; b++)
             {
                 state[Key(i, names[b])].CopyTo(restored.Buffers[b], 0);
+            }
+
+            for (var s = 0; s < scalars.Count; s++)
+            {
+                restored.Scalars[s] = state[Key(i, scalars[s].Name)][0];
             }
 
             _states[parameter] = restored;
@@ -453,6 +481,10 @@ public abstract class Optimizer
     private protected float InHalfOpenRange(float value, float min, float max, string name, string range)
         => value >= min && value < max ? value : throw OutOfRange(value, name, range);
 
+    /// <summary>Throws unless value &gt; 0 and finite.</summary>
+    private protected float Positive(float value, string name)
+        => value > 0f && !float.IsInfinity(value) ? value : throw OutOfRange(value, name, "a finite value > 0");
+
     /// <summary>Throws unless value ≥ 0 and finite.</summary>
     private protected float NonNegative(float value, string name)
         => value >= 0f && !float.IsInfinity(value) ? value : throw OutOfRange(value, name, "a finite value >= 0");
@@ -489,6 +521,9 @@ public abstract class Optimizer
 
         return _scratch.AsSpan(index * length, length);
     }
+
+    /// <summary>The per-parameter names this optimizer's state has, in order: step, buffers, scalars.</summary>
+    private List<string> PerParameterNames() => [StepKey, .. StateNames, .. ScalarStates.Select(s => s.Name)];
 
     private static string Key(int index, string name) => $"{index.ToString(CultureInfo.InvariantCulture)}.{name}";
 
@@ -628,7 +663,16 @@ public abstract class Optimizer
             buffers[b] = new float[length];
         }
 
-        return new ParameterState(buffers);
+        return new ParameterState(buffers, [.. ScalarStates.Select(s => s.Initial)]);
+    }
+
+    private void ReadScalar(string key, float[] value, ScalarState scalar, string parameterName)
+    {
+        if (value.Length != 1 || !(value[0] >= scalar.Min && value[0] <= scalar.Max))
+        {
+            throw new ArgumentException(
+                $"{Owner}: state '{key}' must be one number in [{Show(scalar.Min)}, {Show(scalar.Max)}] but is [{string.Join(", ", value.Select(Show))}].", parameterName);
+        }
     }
 
     private long ReadCount(string key, float[] value, string parameterName)
@@ -642,15 +686,26 @@ public abstract class Optimizer
         return (long)value[0];
     }
 
+    /// <summary>A per-parameter scalar of an optimizer's state: its PyTorch name, its value before the first update, and its range.</summary>
+    /// <param name="Name">The key after <c>"{index}."</c> in <see cref="GetState"/>, e.g. <c>mu_product</c>.</param>
+    /// <param name="Initial">Its value when the parameter's state is created.</param>
+    /// <param name="Min">The smallest value <see cref="SetState"/> accepts.</param>
+    /// <param name="Max">The largest value <see cref="SetState"/> accepts.</param>
+    internal readonly record struct ScalarState(string Name, float Initial, float Min, float Max);
+
     /// <summary>What an optimizer keeps for one parameter.</summary>
     /// <param name="buffers">One array per name in <see cref="StateNames"/>, as long as the parameter.</param>
-    internal sealed class ParameterState(float[][] buffers)
+    /// <param name="scalars">One value per entry of <see cref="ScalarStates"/>.</param>
+    internal sealed class ParameterState(float[][] buffers, float[] scalars)
     {
         /// <summary>Updates applied to the parameter, including the current one (PyTorch's per-parameter <c>step</c>).</summary>
         public long Step { get; set; }
 
         /// <summary>The buffers, in the order of <see cref="StateNames"/>.</summary>
         public float[][] Buffers { get; } = buffers;
+
+        /// <summary>The scalars, in the order of <see cref="ScalarStates"/>, float32 as PyTorch keeps them.</summary>
+        public float[] Scalars { get; } = scalars;
 
         /// <summary>Chooses one thread or several for this parameter's fused update (see <see cref="WorkerTuner"/>).</summary>
         public WorkerTuner Tuner { get; } = new();

@@ -37,8 +37,33 @@ internal static class TorchOps
     /// <summary><c>self.div_(scalar)</c>: a true division by the float32 scalar, as libtorch's CPU kernel does.</summary>
     public static void Div(Span<float> self, double scalar) => TensorPrimitives.Divide(self, (float)scalar, self);
 
+    /// <summary><c>destination = self.div(scalar)</c>: a true division by the float32 scalar.</summary>
+    public static void Div(ReadOnlySpan<float> self, double scalar, Span<float> destination) => TensorPrimitives.Divide(self, (float)scalar, destination);
+
+    /// <summary><c>self.div_(other)</c>, elementwise.</summary>
+    public static void Div(Span<float> self, ReadOnlySpan<float> other) => TensorPrimitives.Divide(self, other, self);
+
+    /// <summary><c>self.mul_(other)</c>, elementwise.</summary>
+    public static void Mul(Span<float> self, ReadOnlySpan<float> other) => TensorPrimitives.Multiply(self, other, self);
+
+    /// <summary>
+    /// <c>self = scalar / self</c> as Python evaluates <c>float / Tensor</c> (<c>Tensor.__rtruediv__</c>):
+    /// <c>self.reciprocal() * scalar</c>, two roundings.
+    /// </summary>
+    public static void ReciprocalMul(Span<float> self, double scalar)
+    {
+        TensorPrimitives.Divide(1f, self, self);
+        TensorPrimitives.Multiply(self, (float)scalar, self);
+    }
+
     /// <summary><c>self.add_(scalar)</c>.</summary>
     public static void Add(Span<float> self, double scalar) => TensorPrimitives.Add(self, (float)scalar, self);
+
+    /// <summary><c>destination = self.add(scalar)</c>.</summary>
+    public static void Add(ReadOnlySpan<float> self, double scalar, Span<float> destination) => TensorPrimitives.Add(self, (float)scalar, destination);
+
+    /// <summary><c>destination = self.abs()</c>.</summary>
+    public static void Abs(ReadOnlySpan<float> self, Span<float> destination) => TensorPrimitives.Abs(self, destination);
 
     /// <summary><c>destination = self.sqrt()</c>, correctly rounded (see the remarks on <see cref="TorchOps"/>).</summary>
     public static void Sqrt(ReadOnlySpan<float> self, Span<float> destination) => TensorPrimitives.Sqrt(self, destination);

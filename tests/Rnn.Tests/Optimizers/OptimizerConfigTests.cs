@@ -68,6 +68,10 @@ public class OptimizerConfigTests
     [InlineData("adamw", typeof(AdamW))]
     [InlineData("rmsprop", typeof(RmsProp))]
     [InlineData("adagrad", typeof(Adagrad))]
+    [InlineData("nadam", typeof(NAdam))]
+    [InlineData("radam", typeof(RAdam))]
+    [InlineData("adamax", typeof(Adamax))]
+    [InlineData("adadelta", typeof(Adadelta))]
     public void FromConfig_WithoutSettings_GivesTheDefaults(string name, Type type)
     {
         var optimizer = Optimizer.FromConfig(name);
@@ -87,14 +91,18 @@ public class OptimizerConfigTests
         Assert.Equal("adamw(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1E-08, weight_decay=0.01, amsgrad=false)", new AdamW().ToString());
         Assert.Equal("rmsprop(learning_rate=0.01, alpha=0.99, epsilon=1E-08, momentum=0, centered=false, weight_decay=0)", new RmsProp().ToString());
         Assert.Equal("adagrad(learning_rate=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, epsilon=1E-10)", new Adagrad().ToString());
+        Assert.Equal("nadam(learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=1E-08, weight_decay=0, momentum_decay=0.004, decoupled_weight_decay=false)", new NAdam().ToString());
+        Assert.Equal("radam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1E-08, weight_decay=0, decoupled_weight_decay=false)", new RAdam().ToString());
+        Assert.Equal("adamax(learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=1E-08, weight_decay=0)", new Adamax().ToString());
+        Assert.Equal("adadelta(learning_rate=1, rho=0.9, epsilon=1E-06, weight_decay=0)", new Adadelta().ToString());
     }
 
     [Fact]
     public void FromConfig_ThrowsForUnknownOptimizer()
     {
-        var exception = Assert.Throws<ArgumentException>(() => Optimizer.FromConfig("adadelta"));
+        var exception = Assert.Throws<ArgumentException>(() => Optimizer.FromConfig("lamb"));
         Assert.Equal("name", exception.ParamName);
-        Assert.StartsWith("Unknown optimizer 'adadelta'. Known optimizers: sgd, adam, adamw, rmsprop, adagrad.", exception.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Unknown optimizer 'lamb'. Known optimizers: sgd, adam, adamw, rmsprop, adagrad, nadam, radam, adamax, adadelta.", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -92,6 +92,10 @@ public sealed class OptimizerGoldenFile
             "AdamW" => new AdamW(Float("lr"), Float("beta1"), Float("beta2"), Float("eps"), Float("weight_decay"), Bool("amsgrad")),
             "RMSprop" => new RmsProp(Float("lr"), Float("alpha"), Float("eps"), Float("momentum"), Bool("centered"), Float("weight_decay")),
             "Adagrad" => new Adagrad(Float("lr"), Float("lr_decay"), Float("weight_decay"), Float("initial_accumulator_value"), Float("eps")),
+            "NAdam" => new NAdam(Float("lr"), Float("beta1"), Float("beta2"), Float("eps"), Float("weight_decay"), Float("momentum_decay"), Bool("decoupled_weight_decay")),
+            "RAdam" => new RAdam(Float("lr"), Float("beta1"), Float("beta2"), Float("eps"), Float("weight_decay"), Bool("decoupled_weight_decay")),
+            "Adamax" => new Adamax(Float("lr"), Float("beta1"), Float("beta2"), Float("eps"), Float("weight_decay")),
+            "Adadelta" => new Adadelta(Float("lr"), Float("rho"), Float("eps"), Float("weight_decay")),
             var other => throw new InvalidDataException($"Optimizer golden file '{Name}' has an unknown optimizer '{other}'."),
         };
         switch (Metadata.GetValueOrDefault("clip"))

@@ -68,6 +68,10 @@ public class OptimizerStateTests
     [InlineData("rmsprop_momentum", new[] { "step", "square_avg", "momentum_buffer" })]
     [InlineData("rmsprop_centered_momentum", new[] { "step", "square_avg", "momentum_buffer", "grad_avg" })]
     [InlineData("adagrad", new[] { "step", "sum" })]
+    [InlineData("nadam", new[] { "step", "exp_avg", "exp_avg_sq", "mu_product" })]
+    [InlineData("radam", new[] { "step", "exp_avg", "exp_avg_sq" })]
+    [InlineData("adamax", new[] { "step", "exp_avg", "exp_inf" })]
+    [InlineData("adadelta", new[] { "step", "square_avg", "acc_delta" })]
     public void GetState_HoldsTheBuffersTheSettingsNeed(string name, string[] perParameter)
     {
         var parameters = OptimizerCases.CreateParameters(new Random(2));
@@ -78,6 +82,48 @@ public class OptimizerStateTests
 
         Assert.Equal([1f], state["iterations"]);
         Assert.Equal(perParameter.Select(n => "0." + n).Order(StringComparer.Ordinal), state.Keys.Where(k => k.StartsWith("0.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void NAdam_GetState_HoldsTheFloat32ProductOfTheMomentumsSoFar()
+    {
+        var parameters = OptimizerCases.CreateParameters(new Random(11));
+        var nadam = new NAdam(beta1: 0.8f, momentumDecay: 0.01f);
+        var expected = 1f;
+        for (var t = 1; t <= 3; t++)
+        {
+            nadam.Step(parameters);
+            expected *= (float)(0.8f * (1 - (0.5 * Math.Pow(0.96, t * (double)0.01f))));
+        }
+
+        var state = nadam.GetState(parameters);
+
+        Assert.Equal([expected], state["0.mu_product"]);
+        Assert.Equal([expected], state["3.mu_product"]);
+    }
+
+    [Theory]
+    [InlineData(1.5f)]
+    [InlineData(-0.1f)]
+    [InlineData(float.NaN)]
+    public void NAdam_SetState_ThrowsForMuProductOutOfRange(float muProduct)
+    {
+        var parameters = OptimizerCases.CreateParameters(new Random(12));
+        var nadam = new NAdam();
+        nadam.Step(parameters);
+        var state = new Dictionary<string, float[]>(nadam.GetState(parameters)) { ["1.mu_product"] = [muProduct] };
+        AssertRejected(nadam, parameters, state, "Optimizer 'nadam': state '1.mu_product' must be one number in [0, 1]");
+    }
+
+    [Fact]
+    public void NAdam_SetState_ThrowsForMissingMuProduct()
+    {
+        var parameters = OptimizerCases.CreateParameters(new Random(13));
+        var nadam = new NAdam();
+        nadam.Step(parameters);
+        var state = new Dictionary<string, float[]>(nadam.GetState(parameters));
+        state.Remove("2.mu_product");
+        AssertRejected(nadam, parameters, state, "Optimizer 'nadam': the state of parameter 2 lacks '2.mu_product'.");
     }
 
     [Fact]

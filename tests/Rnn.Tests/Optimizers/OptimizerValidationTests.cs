@@ -24,6 +24,27 @@ public class OptimizerValidationTests
         { () => new RmsProp(momentum: 2f), "momentum", "Optimizer 'rmsprop' expects momentum in [0, 1] but received 2." },
         { () => new Adagrad(lrDecay: -0.5f), "lrDecay", "Optimizer 'adagrad' expects lrDecay a finite value >= 0 but received -0.5." },
         { () => new Adagrad(initialAccumulatorValue: -0.1f), "initialAccumulatorValue", "Optimizer 'adagrad' expects initialAccumulatorValue a finite value >= 0 but received -0.1." },
+        { () => new NAdam(learningRate: -0.002f), "value", "Optimizer 'nadam' expects a positive, finite learning rate but received -0.002." },
+        { () => new NAdam(beta1: -0.1f), "beta1", "Optimizer 'nadam' expects beta1 in [0, 1) but received -0.1." },
+        { () => new NAdam(beta2: 1f), "beta2", "Optimizer 'nadam' expects beta2 in [0, 1) but received 1." },
+        { () => new NAdam(epsilon: 0f), "epsilon", "Optimizer 'nadam' expects epsilon a finite value > 0 but received 0." },
+        { () => new NAdam(weightDecay: -0.01f), "weightDecay", "Optimizer 'nadam' expects weightDecay a finite value >= 0 but received -0.01." },
+        { () => new NAdam(momentumDecay: -0.004f), "momentumDecay", "Optimizer 'nadam' expects momentumDecay a finite value >= 0 but received -0.004." },
+        { () => new RAdam(learningRate: 0f), "value", "Optimizer 'radam' expects a positive, finite learning rate but received 0." },
+        { () => new RAdam(beta1: 1.5f), "beta1", "Optimizer 'radam' expects beta1 in [0, 1) but received 1.5." },
+        { () => new RAdam(beta2: float.NaN), "beta2", "Optimizer 'radam' expects beta2 in [0, 1) but received NaN." },
+        { () => new RAdam(epsilon: -1e-8f), "epsilon", "Optimizer 'radam' expects epsilon a finite value > 0 but received -1E-08." },
+        { () => new RAdam(weightDecay: float.PositiveInfinity), "weightDecay", "Optimizer 'radam' expects weightDecay a finite value >= 0 but received Infinity." },
+        { () => new Adamax(learningRate: float.NaN), "value", "Optimizer 'adamax' expects a positive, finite learning rate but received NaN." },
+        { () => new Adamax(beta1: 1f), "beta1", "Optimizer 'adamax' expects beta1 in [0, 1) but received 1." },
+        { () => new Adamax(beta2: -0.5f), "beta2", "Optimizer 'adamax' expects beta2 in [0, 1) but received -0.5." },
+        { () => new Adamax(epsilon: 0f), "epsilon", "Optimizer 'adamax' expects epsilon a finite value > 0 but received 0." },
+        { () => new Adamax(weightDecay: -1f), "weightDecay", "Optimizer 'adamax' expects weightDecay a finite value >= 0 but received -1." },
+        { () => new Adadelta(learningRate: -1f), "value", "Optimizer 'adadelta' expects a positive, finite learning rate but received -1." },
+        { () => new Adadelta(rho: 1.1f), "rho", "Optimizer 'adadelta' expects rho in [0, 1] but received 1.1." },
+        { () => new Adadelta(rho: -0.1f), "rho", "Optimizer 'adadelta' expects rho in [0, 1] but received -0.1." },
+        { () => new Adadelta(epsilon: float.PositiveInfinity), "epsilon", "Optimizer 'adadelta' expects epsilon a finite value > 0 but received Infinity." },
+        { () => new Adadelta(weightDecay: -0.05f), "weightDecay", "Optimizer 'adadelta' expects weightDecay a finite value >= 0 but received -0.05." },
     };
 
     [Theory]
@@ -91,6 +112,11 @@ public class OptimizerValidationTests
         new AdamW().Step([parameter]);
         new RmsProp(weightDecay: 0.1f, centered: true, momentum: 0.5f).Step([parameter]);
         new Adagrad(weightDecay: 0.1f).Step([parameter]);
+        new NAdam(weightDecay: 0.1f).Step([parameter]);
+        new NAdam(weightDecay: 0.1f, decoupledWeightDecay: true).Step([parameter]);
+        new RAdam(weightDecay: 0.1f).Step([parameter]);
+        new Adamax(weightDecay: 0.1f).Step([parameter]);
+        new Adadelta(weightDecay: 0.1f).Step([parameter]);
         new Sgd(momentum: 0.9f, nesterov: true, weightDecay: 0.1f).Step([parameter]);
 
         Assert.Equal(gradient, parameter.Grad);

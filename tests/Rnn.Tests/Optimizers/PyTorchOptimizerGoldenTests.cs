@@ -12,8 +12,11 @@ namespace Rnn.Tests.Optimizers;
 /// SGD, with or without momentum, weight decay, value clipping and schedules, is bit-identical: its
 /// operations (fused add-with-alpha) round exactly as libtorch's. The other cases differ by an ulp here
 /// and there, for known reasons: libtorch's x86 square root (MKL) is not correctly rounded; TorchSharp's
-/// Adam and centered RMSprop compute moving averages as <c>mul_(β).add_(g, alpha=1-β)</c> where PyTorch's
-/// Python code, which ours follows, uses <c>lerp_</c>; and libtorch sums squares for norm clipping in float32.
+/// Adam, NAdam, Adamax and centered RMSprop compute moving averages as <c>mul_(β).add_(g, alpha=1-β)</c>
+/// where PyTorch's Python code, which ours follows, uses <c>lerp_</c>; and libtorch sums squares for norm
+/// clipping in float32. RAdam and decoupled weight decay come from a transcript of the Python code onto
+/// libtorch's operations, because TorchSharp's RAdam is wrong once rectified and neither port has
+/// decoupled weight decay (see Fixtures/README.md).
 /// Errors are measured as |ours - PyTorch| / max(|PyTorch|, 1): relative for values of magnitude ≥ 1,
 /// absolute below, because a value that crosses zero has no meaningful relative error.
 /// </remarks>
@@ -32,6 +35,9 @@ public class PyTorchOptimizerGoldenTests(ITestOutputHelper output)
         "rmsprop", "rmsprop_centered_momentum", "adagrad", "adagrad_lr_decay_initial_accumulator",
         "sgd_clip_grad_norm", "sgd_clip_grad_norm_per_parameter", "sgd_clip_grad_value",
         "sgd_step_lr", "sgd_exponential_lr", "adam_cosine_annealing_lr",
+        "nadam", "nadam_weight_decay_momentum_decay", "nadam_decoupled_weight_decay",
+        "radam", "radam_weight_decay", "radam_decoupled_weight_decay",
+        "adamax", "adamax_weight_decay", "adadelta", "adadelta_weight_decay",
     ];
 
     public static TheoryData<string> Cases() => [.. OptimizerGoldenFile.Names];
