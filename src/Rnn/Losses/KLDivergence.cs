@@ -18,20 +18,16 @@ public sealed class KLDivergence : Loss
 
     private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
     {
-        var sum = 0.0;
-        for (var i = 0; i < prediction.Length; i++)
-        {
-            CheckFinite(target[i], targetIndex + i);
-            var p = prediction[i];
-            double y = Math.Clamp(target[i], KerasBackend.Epsilon, 1f);
-            double clipped = Math.Clamp(p, KerasBackend.Epsilon, 1f);
-            sum += y * Math.Log(y / clipped);
-            if (!gradient.IsEmpty)
-            {
-                gradient[i] = p >= KerasBackend.Epsilon && p <= 1f ? (float)(-scale * y / clipped) : 0f;
-            }
-        }
+        CheckFinite(target, targetIndex);
+        return ElementLoss.Sum<Formula>(prediction, target, gradient, scale);
+    }
 
-        return sum;
+    private readonly struct Formula : IElementLoss
+    {
+        public static double Value(double p, double y) => Clip(y) * Math.Log(Clip(y) / Clip(p));
+
+        public static double Derivative(double p, double y) => p >= KerasBackend.Epsilon && p <= 1 ? -Clip(y) / p : 0;
+
+        private static double Clip(double v) => Math.Clamp(v, KerasBackend.Epsilon, 1);
     }
 }

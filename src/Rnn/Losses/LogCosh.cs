@@ -21,25 +21,10 @@ public sealed class LogCosh : Loss
     {
     }
 
-    /// <summary><c>mean_i log(cosh(p_i - y_i))</c> over a row: the loss of one sample-step, and the metric's value.</summary>
-    /// <param name="prediction">[k].</param>
-    /// <param name="target">[k].</param>
-    /// <returns>The row's log-cosh error.</returns>
-    internal static double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
-    {
-        var sum = 0.0;
-        for (var i = 0; i < prediction.Length; i++)
-        {
-            sum += Of((double)prediction[i] - target[i]);
-        }
-
-        return sum / prediction.Length;
-    }
-
     /// <summary>log(cosh(e)), stably (see the remarks of <see cref="LogCosh"/>).</summary>
     /// <param name="error">e.</param>
     /// <returns>log(cosh(e)) ≥ 0.</returns>
-    internal static double Of(double error)
+    private static double Of(double error)
     {
         var magnitude = Math.Abs(error);
         if (magnitude < 1)
@@ -52,18 +37,14 @@ public sealed class LogCosh : Loss
     }
 
     private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
-    {
-        CheckFinite(target, targetIndex);
-        if (!gradient.IsEmpty)
-        {
-            var factor = (double)scale / prediction.Length;
-            for (var i = 0; i < prediction.Length; i++)
-            {
-                gradient[i] = (float)(factor * Math.Tanh((double)prediction[i] - target[i]));
-            }
-        }
+        => ElementMean<Formula>(prediction, target, gradient, scale, targetIndex);
 
-        return RowValue(prediction, target);
+    /// <summary><c>f(p, y) = log(cosh(p - y))</c>, <c>∂f/∂p = tanh(p - y)</c>; also the value of the metric <see cref="Metrics.LogCoshError"/>.</summary>
+    internal readonly struct Formula : IElementLoss
+    {
+        public static double Value(double p, double y) => Of(p - y);
+
+        public static double Derivative(double p, double y) => Math.Tanh(p - y);
     }
 
     /// <summary>

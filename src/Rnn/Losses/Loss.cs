@@ -148,14 +148,14 @@ public abstract class Loss
     {
         ArgumentNullException.ThrowIfNull(name);
         config ??= new Dictionary<string, string>();
+        if (WithoutSettings(name) is { } loss)
+        {
+            CheckKeys(name, config);
+            return loss;
+        }
+
         switch (name)
         {
-            case "mean_squared_error" or "mse":
-                CheckKeys(name, config);
-                return MeanSquaredError;
-            case "mean_absolute_error" or "mae":
-                CheckKeys(name, config);
-                return MeanAbsoluteError;
             case "huber_loss" or "huber":
                 CheckKeys(name, config, "delta");
                 return new Huber(ReadFloat(name, config, "delta", 1f));
@@ -168,30 +168,6 @@ public abstract class Loss
             case "sparse_categorical_crossentropy":
                 CheckKeys(name, config, "from_logits");
                 return new SparseCategoricalCrossEntropy(ReadBool(name, config, "from_logits"));
-            case "mean_squared_logarithmic_error" or "msle":
-                CheckKeys(name, config);
-                return MeanSquaredLogarithmicError;
-            case "mean_absolute_percentage_error" or "mape":
-                CheckKeys(name, config);
-                return MeanAbsolutePercentageError;
-            case "log_cosh" or "logcosh":
-                CheckKeys(name, config);
-                return LogCosh;
-            case "kl_divergence" or "kld":
-                CheckKeys(name, config);
-                return KLDivergence;
-            case "poisson":
-                CheckKeys(name, config);
-                return Poisson;
-            case "cosine_similarity":
-                CheckKeys(name, config);
-                return CosineSimilarity;
-            case "hinge":
-                CheckKeys(name, config);
-                return Hinge;
-            case "squared_hinge":
-                CheckKeys(name, config);
-                return SquaredHinge;
             default:
                 throw new ArgumentException(
                     $"Unknown loss '{name}'. Known losses: mean_squared_error (mse), mean_absolute_error (mae), huber_loss (huber), binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, "
@@ -340,6 +316,24 @@ public abstract class Loss
     /// <returns>ℓ.</returns>
     private protected abstract double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets);
 
+    /// <summary>
+    /// The <see cref="RowLoss"/> of an element-wise loss that averages over the last axis: checks the targets, then
+    /// <c>ℓ = (1/k) Σ_i f(p_i, y_i)</c> and <c>scale · dℓ/dp</c>.
+    /// </summary>
+    /// <typeparam name="TLoss">The formula f.</typeparam>
+    /// <param name="prediction">[k].</param>
+    /// <param name="target">[k].</param>
+    /// <param name="gradient">[k] to overwrite, or empty.</param>
+    /// <param name="scale">As <see cref="RowLoss"/>'s.</param>
+    /// <param name="targetIndex">The flat index of <c>target[0]</c>, for messages.</param>
+    /// <returns>ℓ.</returns>
+    private protected double ElementMean<TLoss>(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex)
+        where TLoss : IElementLoss
+    {
+        CheckFinite(target, targetIndex);
+        return ElementLoss.Mean<TLoss>(prediction, target, gradient, scale);
+    }
+
     /// <summary>Throws unless every value of <paramref name="values"/> is finite.</summary>
     /// <param name="values">Targets.</param>
     /// <param name="index">The flat index of <c>values[0]</c> in the targets.</param>
@@ -397,6 +391,22 @@ public abstract class Loss
 
         return true;
     }
+
+    /// <summary>The shared instance of the loss without settings that <paramref name="name"/> (or a Keras short name) names, or null.</summary>
+    private static Loss? WithoutSettings(string name) => name switch
+    {
+        "mean_squared_error" or "mse" => MeanSquaredError,
+        "mean_absolute_error" or "mae" => MeanAbsoluteError,
+        "mean_squared_logarithmic_error" or "msle" => MeanSquaredLogarithmicError,
+        "mean_absolute_percentage_error" or "mape" => MeanAbsolutePercentageError,
+        "log_cosh" or "logcosh" => LogCosh,
+        "kl_divergence" or "kld" => KLDivergence,
+        "poisson" => Poisson,
+        "cosine_similarity" => CosineSimilarity,
+        "hinge" => Hinge,
+        "squared_hinge" => SquaredHinge,
+        _ => null,
+    };
 
     private static void CheckKeys(string name, IReadOnlyDictionary<string, string> config, params string[] known)
     {

@@ -15,35 +15,16 @@ public sealed class MeanAbsolutePercentageError : Loss
     {
     }
 
-    /// <summary><c>100 · mean_i |y_i - p_i| / max(|y_i|, ε)</c> over a row, in double: the loss of one sample-step, and the metric's value.</summary>
-    /// <param name="prediction">[k].</param>
-    /// <param name="target">[k].</param>
-    /// <returns>The percentage error of the row.</returns>
-    internal static double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
-    {
-        var sum = 0.0;
-        for (var i = 0; i < prediction.Length; i++)
-        {
-            sum += Math.Abs((double)prediction[i] - target[i]) / Divisor(target[i]);
-        }
-
-        return 100.0 * sum / prediction.Length;
-    }
-
     private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
+        => ElementMean<Formula>(prediction, target, gradient, scale, targetIndex);
+
+    /// <summary><c>f(p, y) = 100 |y - p| / max(|y|, ε)</c>; also the value of the metric <see cref="Metrics.MeanAbsolutePercentageError"/>.</summary>
+    internal readonly struct Formula : IElementLoss
     {
-        CheckFinite(target, targetIndex);
-        if (!gradient.IsEmpty)
-        {
-            var factor = 100.0 * scale / prediction.Length;
-            for (var i = 0; i < prediction.Length; i++)
-            {
-                gradient[i] = (float)(factor * Math.Sign((double)prediction[i] - target[i]) / Divisor(target[i]));
-            }
-        }
+        public static double Value(double p, double y) => 100 * Math.Abs(y - p) / Divisor(y);
 
-        return RowValue(prediction, target);
+        public static double Derivative(double p, double y) => 100 * Math.Sign(p - y) / Divisor(y);
+
+        private static double Divisor(double y) => Math.Max(Math.Abs(y), KerasBackend.Epsilon);
     }
-
-    private static double Divisor(float y) => Math.Max(Math.Abs(y), KerasBackend.Epsilon);
 }

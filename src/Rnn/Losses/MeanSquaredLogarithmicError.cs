@@ -17,21 +17,14 @@ public sealed class MeanSquaredLogarithmicError : Loss
     }
 
     private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
-    {
-        var sum = 0.0;
-        var factor = 2.0 * scale / prediction.Length;
-        for (var i = 0; i < prediction.Length; i++)
-        {
-            CheckFinite(target[i], targetIndex + i);
-            double p = prediction[i];
-            var difference = Math.Log(Math.Max(p, KerasBackend.Epsilon) + 1) - Math.Log(Math.Max(target[i], KerasBackend.Epsilon) + 1.0);
-            sum += difference * difference;
-            if (!gradient.IsEmpty)
-            {
-                gradient[i] = p >= KerasBackend.Epsilon ? (float)(factor * difference / (p + 1)) : 0f;
-            }
-        }
+        => ElementMean<Formula>(prediction, target, gradient, scale, targetIndex);
 
-        return sum / prediction.Length;
+    private readonly struct Formula : IElementLoss
+    {
+        public static double Value(double p, double y) => Math.Pow(Difference(p, y), 2);
+
+        public static double Derivative(double p, double y) => p >= KerasBackend.Epsilon ? 2 * Difference(p, y) / (p + 1) : 0;
+
+        private static double Difference(double p, double y) => Math.Log(Math.Max(p, KerasBackend.Epsilon) + 1) - Math.Log(Math.Max(y, KerasBackend.Epsilon) + 1);
     }
 }

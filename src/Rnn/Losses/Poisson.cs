@@ -17,22 +17,12 @@ public sealed class Poisson : Loss
     }
 
     private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
-    {
-        var sum = 0.0;
-        var factor = (double)scale / prediction.Length;
-        for (var i = 0; i < prediction.Length; i++)
-        {
-            var y = target[i];
-            CheckFinite(y, targetIndex + i);
-            double p = prediction[i];
-            var shifted = p + KerasBackend.Epsilon;
-            sum += p - (y * Math.Log(shifted));
-            if (!gradient.IsEmpty)
-            {
-                gradient[i] = (float)(factor * (1 - (y / shifted)));
-            }
-        }
+        => ElementMean<Formula>(prediction, target, gradient, scale, targetIndex);
 
-        return sum / prediction.Length;
+    private readonly struct Formula : IElementLoss
+    {
+        public static double Value(double p, double y) => p - (y * Math.Log(p + KerasBackend.Epsilon));
+
+        public static double Derivative(double p, double y) => 1 - (y / (p + KerasBackend.Epsilon));
     }
 }

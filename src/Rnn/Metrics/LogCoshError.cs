@@ -14,5 +14,5 @@ public sealed class LogCoshError : Metric
     }
 
     private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
-        => (Losses.LogCosh.RowValue(prediction, target), 1);
+        => (Losses.ElementLoss.Mean<Losses.LogCosh.Formula>(prediction, target), 1);
 }

@@ -15,5 +15,5 @@ public sealed class MeanAbsolutePercentageError : Metric
     }
 
     private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
-        => (Losses.MeanAbsolutePercentageError.RowValue(prediction, target), 1);
+        => (Losses.ElementLoss.Mean<Losses.MeanAbsolutePercentageError.Formula>(prediction, target), 1);
 }
