@@ -34,7 +34,7 @@ public sealed class BinaryCrossEntropy : Loss
     public override IReadOnlyDictionary<string, string> GetConfig()
         => new Dictionary<string, string> { ["from_logits"] = FromLogits ? "true" : "false" };
 
-    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex)
+    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
     {
         var sum = 0.0;
         var factor = scale / prediction.Length;
@@ -57,9 +57,9 @@ public sealed class BinaryCrossEntropy : Loss
             }
             else
             {
-                var p = Math.Clamp(x, CrossEntropy.Epsilon, CrossEntropy.OneMinusEpsilon);
+                var p = Math.Clamp(x, KerasBackend.Epsilon, KerasBackend.OneMinusEpsilon);
                 sum -= (y * (double)MathF.Log(p)) + ((1f - y) * (double)MathF.Log(1f - p));
-                derivative = x >= CrossEntropy.Epsilon && x <= CrossEntropy.OneMinusEpsilon ? (p - y) / (p * (1f - p)) : 0f;
+                derivative = x >= KerasBackend.Epsilon && x <= KerasBackend.OneMinusEpsilon ? (p - y) / (p * (1f - p)) : 0f;
             }
 
             if (!gradient.IsEmpty)

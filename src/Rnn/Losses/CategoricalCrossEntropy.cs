@@ -36,13 +36,9 @@ public sealed class CategoricalCrossEntropy : Loss
     public override IReadOnlyDictionary<string, string> GetConfig()
         => new Dictionary<string, string> { ["from_logits"] = FromLogits ? "true" : "false" };
 
-    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex)
+    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
     {
-        for (var i = 0; i < target.Length; i++)
-        {
-            CheckFinite(target[i], targetIndex + i);
-        }
-
+        CheckFinite(target, targetIndex);
         return FromLogits ? FromLogitsRow(prediction, target, gradient, scale) : FromProbabilitiesRow(prediction, target, gradient, scale);
     }
 
@@ -86,11 +82,11 @@ public sealed class CategoricalCrossEntropy : Loss
         for (var i = 0; i < p.Length; i++)
         {
             var q = p[i] / total;
-            var c = Math.Clamp(q, CrossEntropy.Epsilon, CrossEntropy.OneMinusEpsilon);
+            var c = Math.Clamp(q, KerasBackend.Epsilon, KerasBackend.OneMinusEpsilon);
             loss -= y[i] * (double)MathF.Log(c);
             if (!gradient.IsEmpty)
             {
-                var g = q >= CrossEntropy.Epsilon && q <= CrossEntropy.OneMinusEpsilon ? -y[i] / c : 0f;
+                var g = q >= KerasBackend.Epsilon && q <= KerasBackend.OneMinusEpsilon ? -y[i] / c : 0f;
                 gradient[i] = g;
                 dot += g * q;
             }

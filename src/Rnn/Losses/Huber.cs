@@ -31,7 +31,7 @@ public sealed class Huber : Loss
     public override IReadOnlyDictionary<string, string> GetConfig()
         => new Dictionary<string, string> { ["delta"] = Delta.ToString("R", CultureInfo.InvariantCulture) };
 
-    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex)
+    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
     {
         var delta = Delta;
         var sum = 0.0;

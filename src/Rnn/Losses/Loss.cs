@@ -20,10 +20,14 @@ namespace Rnn.Losses;
 /// </para>
 /// <para>
 /// Reduction: with <c>n</c> counted sample-steps and <c>ℓ_s</c> the loss of sample-step <c>s</c>, the loss is
-/// <c>L = (1/n) Σ_s ℓ_s</c>. For <see cref="Losses.MeanSquaredError"/>, <see cref="Losses.MeanAbsoluteError"/>,
-/// <see cref="Losses.Huber"/> and <see cref="Losses.BinaryCrossEntropy"/>, <c>ℓ_s</c> is a mean over the k values
-/// of the last axis; for the categorical cross-entropies it is a sum over the k classes. Without a mask every
-/// sample-step counts (<c>n = batch·time</c>), so the first four are the mean over all elements. With sample or
+/// <c>L = (1/n) Σ_s ℓ_s</c>. For the element-wise losses (<see cref="Losses.MeanSquaredError"/>,
+/// <see cref="Losses.MeanAbsoluteError"/>, <see cref="Losses.Huber"/>, <see cref="Losses.BinaryCrossEntropy"/>,
+/// <see cref="Losses.MeanSquaredLogarithmicError"/>, <see cref="Losses.MeanAbsolutePercentageError"/>,
+/// <see cref="Losses.LogCosh"/>, <see cref="Losses.Poisson"/>, <see cref="Losses.Hinge"/>, <see cref="Losses.SquaredHinge"/>),
+/// <c>ℓ_s</c> is a mean over the k values of the last axis; for the categorical cross-entropies and
+/// <see cref="Losses.KLDivergence"/> it is a sum over the k classes; <see cref="Losses.CosineSimilarity"/> is one
+/// number per row. Without a mask every sample-step counts (<c>n = batch·time</c>), so the element-wise losses are
+/// the mean over all elements. With sample or
 /// class weights (<see cref="Sequential"/>.<c>Fit</c>), <c>L = (1/n) Σ_s w_s ℓ_s</c>, with n still the number of counted
 /// sample-steps, as Keras's <c>sum_over_batch_size</c> reduction.
 /// </para>
@@ -52,8 +56,46 @@ public abstract class Loss
     public static MeanAbsoluteError MeanAbsoluteError { get; } = new();
 
     /// <summary>
+    /// Mean squared logarithmic error, <c>ℓ = mean_k (log(max(p, ε) + 1) - log(max(y, ε) + 1))²</c>; Keras's
+    /// <c>mean_squared_logarithmic_error</c> (<c>"msle"</c>).
+    /// </summary>
+    public static MeanSquaredLogarithmicError MeanSquaredLogarithmicError { get; } = new();
+
+    /// <summary>
+    /// Mean absolute percentage error, <c>ℓ = 100 · mean_k |y - p| / max(|y|, ε)</c>; Keras's
+    /// <c>mean_absolute_percentage_error</c> (<c>"mape"</c>).
+    /// </summary>
+    public static MeanAbsolutePercentageError MeanAbsolutePercentageError { get; } = new();
+
+    /// <summary>Log-cosh, <c>ℓ = mean_k log(cosh(p - y))</c>, computed stably; Keras's <c>log_cosh</c>.</summary>
+    public static LogCosh LogCosh { get; } = new();
+
+    /// <summary>
+    /// Kullback–Leibler divergence, <c>ℓ = Σ_k y log(y / p)</c> with y and p clipped to [ε, 1]; Keras's
+    /// <c>kl_divergence</c> (<c>"kld"</c>).
+    /// </summary>
+    public static KLDivergence KLDivergence { get; } = new();
+
+    /// <summary>Poisson loss, <c>ℓ = mean_k (p - y log(p + ε))</c>; Keras's <c>poisson</c>.</summary>
+    public static Poisson Poisson { get; } = new();
+
+    /// <summary>
+    /// Negative cosine similarity over the last axis, <c>ℓ = -(y · p) / (max(‖y‖, ε) max(‖p‖, ε))</c>; Keras's
+    /// <c>cosine_similarity</c>.
+    /// </summary>
+    public static CosineSimilarity CosineSimilarity { get; } = new();
+
+    /// <summary>Hinge loss, <c>ℓ = mean_k max(1 - y p, 0)</c> with 0/1 labels read as -1/1; Keras's <c>hinge</c>.</summary>
+    public static Hinge Hinge { get; } = new();
+
+    /// <summary>Squared hinge loss, <c>ℓ = mean_k max(1 - y p, 0)²</c> with 0/1 labels read as -1/1; Keras's <c>squared_hinge</c>.</summary>
+    public static SquaredHinge SquaredHinge { get; } = new();
+
+    /// <summary>
     /// The loss's Keras name (<c>mean_squared_error</c>, <c>mean_absolute_error</c>, <c>huber_loss</c>,
-    /// <c>binary_crossentropy</c>, <c>categorical_crossentropy</c>, <c>sparse_categorical_crossentropy</c>):
+    /// <c>binary_crossentropy</c>, <c>categorical_crossentropy</c>, <c>sparse_categorical_crossentropy</c>,
+    /// <c>mean_squared_logarithmic_error</c>, <c>mean_absolute_percentage_error</c>, <c>log_cosh</c>, <c>kl_divergence</c>,
+    /// <c>poisson</c>, <c>cosine_similarity</c>, <c>hinge</c>, <c>squared_hinge</c>):
     /// the key of the loss in training history, and with <see cref="GetConfig"/> what <see cref="FromConfig"/>
     /// rebuilds it from.
     /// </summary>
@@ -61,6 +103,13 @@ public abstract class Loss
 
     /// <summary>Whether targets are class indices, one per sample-step, rather than one value per prediction.</summary>
     internal virtual bool TargetsAreClassIndices => false;
+
+    /// <summary>
+    /// Whether the loss reads a batch whose counted targets are all 0 or 1 as labels -1 and 1 (Keras's hinge losses,
+    /// which convert <c>y</c> to <c>2y - 1</c> when the whole batch is binary): then <see cref="Compute(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, ReadOnlySpan{byte}, ReadOnlySpan{float})"/>
+    /// scans the batch once and tells <see cref="RowLoss"/>.
+    /// </summary>
+    private protected virtual bool ConvertsBinaryTargets => false;
 
     /// <summary>"Loss 'name'", the start of every error message (made once: the checks run on every batch).</summary>
     private protected string Owner { get; }
@@ -89,7 +138,7 @@ public abstract class Loss
     /// <summary>
     /// Rebuilds a loss from its <see cref="Name"/> and <see cref="GetConfig"/>, as a model file stores it:
     /// <c>Loss.FromConfig(loss.Name, loss.GetConfig())</c> equals <c>loss</c>. Also accepts Keras's short names
-    /// <c>mse</c>, <c>mae</c> and <c>huber</c>.
+    /// <c>mse</c>, <c>mae</c>, <c>huber</c>, <c>msle</c>, <c>mape</c>, <c>kld</c> and <c>logcosh</c>.
     /// </summary>
     /// <param name="name">The Keras name of the loss.</param>
     /// <param name="config">Its settings as from <see cref="GetConfig"/>; null or missing keys take the defaults.</param>
@@ -99,14 +148,14 @@ public abstract class Loss
     {
         ArgumentNullException.ThrowIfNull(name);
         config ??= new Dictionary<string, string>();
+        if (WithoutSettings(name) is { } loss)
+        {
+            CheckKeys(name, config);
+            return loss;
+        }
+
         switch (name)
         {
-            case "mean_squared_error" or "mse":
-                CheckKeys(name, config);
-                return MeanSquaredError;
-            case "mean_absolute_error" or "mae":
-                CheckKeys(name, config);
-                return MeanAbsoluteError;
             case "huber_loss" or "huber":
                 CheckKeys(name, config, "delta");
                 return new Huber(ReadFloat(name, config, "delta", 1f));
@@ -121,7 +170,8 @@ public abstract class Loss
                 return new SparseCategoricalCrossEntropy(ReadBool(name, config, "from_logits"));
             default:
                 throw new ArgumentException(
-                    $"Unknown loss '{name}'. Known losses: mean_squared_error (mse), mean_absolute_error (mae), huber_loss (huber), binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy.",
+                    $"Unknown loss '{name}'. Known losses: mean_squared_error (mse), mean_absolute_error (mae), huber_loss (huber), binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, "
+                    + "mean_squared_logarithmic_error (msle), mean_absolute_percentage_error (mape), log_cosh (logcosh), kl_divergence (kld), poisson, cosine_similarity, hinge, squared_hinge.",
                     nameof(name));
         }
     }
@@ -233,6 +283,7 @@ public abstract class Loss
         }
 
         var scale = 1f / count;
+        var binaryTargets = ConvertsBinaryTargets && AllZeroOrOne(target, rows, mask);
         var total = 0.0;
         for (var r = 0; r < rows; r++)
         {
@@ -245,7 +296,7 @@ public abstract class Loss
 
             // Without weights every row weighs 1: multiplying by 1 is exact, so the bits are those of no weights at all.
             var weight = weights.IsEmpty ? 1f : weights[r];
-            total += weight * RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale * weight, r * targetWidth);
+            total += weight * RowLoss(prediction.Slice(r * classes, classes), target.Slice(r * targetWidth, targetWidth), gradientRow, scale * weight, r * targetWidth, binaryTargets);
         }
 
         return (float)(total / count);
@@ -259,8 +310,40 @@ public abstract class Loss
     /// <param name="gradient">[classes] to overwrite, or empty.</param>
     /// <param name="scale">1 / (number of counted rows): the factor that turns dℓ into d(mean loss).</param>
     /// <param name="targetIndex">Flat index of <c>target[0]</c> in the whole target buffer, for error messages.</param>
+    /// <param name="binaryTargets">
+    /// Whether every counted target of the batch is 0 or 1; always false unless <see cref="ConvertsBinaryTargets"/>.
+    /// </param>
     /// <returns>ℓ.</returns>
-    private protected abstract double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex);
+    private protected abstract double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets);
+
+    /// <summary>
+    /// The <see cref="RowLoss"/> of an element-wise loss that averages over the last axis: checks the targets, then
+    /// <c>ℓ = (1/k) Σ_i f(p_i, y_i)</c> and <c>scale · dℓ/dp</c>.
+    /// </summary>
+    /// <typeparam name="TLoss">The formula f.</typeparam>
+    /// <param name="prediction">[k].</param>
+    /// <param name="target">[k].</param>
+    /// <param name="gradient">[k] to overwrite, or empty.</param>
+    /// <param name="scale">As <see cref="RowLoss"/>'s.</param>
+    /// <param name="targetIndex">The flat index of <c>target[0]</c>, for messages.</param>
+    /// <returns>ℓ.</returns>
+    private protected double ElementMean<TLoss>(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex)
+        where TLoss : IElementLoss
+    {
+        CheckFinite(target, targetIndex);
+        return ElementLoss.Mean<TLoss>(prediction, target, gradient, scale);
+    }
+
+    /// <summary>Throws unless every value of <paramref name="values"/> is finite.</summary>
+    /// <param name="values">Targets.</param>
+    /// <param name="index">The flat index of <c>values[0]</c> in the targets.</param>
+    private protected void CheckFinite(ReadOnlySpan<float> values, int index)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            CheckFinite(values[i], index + i);
+        }
+    }
 
     /// <summary>Throws unless <paramref name="value"/> is finite.</summary>
     /// <param name="value">A target value.</param>
@@ -282,6 +365,48 @@ public abstract class Loss
     private protected void ThrowInvalidTarget(string expected, float value, int index)
         => throw new ArgumentException(
             string.Create(CultureInfo.InvariantCulture, $"{Owner} expects {expected} but received {value} at flat index {index} of the targets."));
+
+    /// <summary>Whether every target of the counted rows is exactly 0 or 1 (Keras's test over <c>y_true</c> in its hinge losses).</summary>
+    /// <param name="target">[rows, width].</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="mask">[rows] nonzero where a row counts, or empty when all count.</param>
+    private static bool AllZeroOrOne(ReadOnlySpan<float> target, int rows, ReadOnlySpan<byte> mask)
+    {
+        var width = target.Length / rows;
+        for (var r = 0; r < rows; r++)
+        {
+            if (!mask.IsEmpty && mask[r] == 0)
+            {
+                continue;
+            }
+
+            foreach (var y in target.Slice(r * width, width))
+            {
+                if (y is not (0f or 1f))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The shared instance of the loss without settings that <paramref name="name"/> (or a Keras short name) names, or null.</summary>
+    private static Loss? WithoutSettings(string name) => name switch
+    {
+        "mean_squared_error" or "mse" => MeanSquaredError,
+        "mean_absolute_error" or "mae" => MeanAbsoluteError,
+        "mean_squared_logarithmic_error" or "msle" => MeanSquaredLogarithmicError,
+        "mean_absolute_percentage_error" or "mape" => MeanAbsolutePercentageError,
+        "log_cosh" or "logcosh" => LogCosh,
+        "kl_divergence" or "kld" => KLDivergence,
+        "poisson" => Poisson,
+        "cosine_similarity" => CosineSimilarity,
+        "hinge" => Hinge,
+        "squared_hinge" => SquaredHinge,
+        _ => null,
+    };
 
     private static void CheckKeys(string name, IReadOnlyDictionary<string, string> config, params string[] known)
     {

@@ -14,7 +14,7 @@ public sealed class MeanAbsoluteError : Loss
     {
     }
 
-    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex)
+    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
     {
         var sum = 0.0;
         var factor = scale / prediction.Length;

@@ -21,7 +21,7 @@ public sealed class MeanSquaredError : Loss
     /// the gradient is the same float product as one at a time, and the squares are summed in double, in eight
     /// independent sums that are added at the end in a fixed order.
     /// </remarks>
-    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex)
+    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
     {
         var length = prediction.Length;
         var factor = 2f * scale / length;

@@ -39,7 +39,7 @@ public sealed class SparseCategoricalCrossEntropy : Loss
     public override IReadOnlyDictionary<string, string> GetConfig()
         => new Dictionary<string, string> { ["from_logits"] = FromLogits ? "true" : "false" };
 
-    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex)
+    private protected override double RowLoss(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale, int targetIndex, bool binaryTargets)
     {
         var label = target[0];
         if (!(float.IsInteger(label) && label >= 0f && label < prediction.Length))
@@ -73,10 +73,10 @@ public sealed class SparseCategoricalCrossEntropy : Loss
         // With q = p / S: dℓ/dp_j = 1/S for j ≠ c and -(1 - q_c) / (q_c S) for j = c, unless the clip is active.
         var total = TensorPrimitives.Sum(p);
         var q = p[c] / total;
-        var clipped = Math.Clamp(q, CrossEntropy.Epsilon, CrossEntropy.OneMinusEpsilon);
+        var clipped = Math.Clamp(q, KerasBackend.Epsilon, KerasBackend.OneMinusEpsilon);
         if (!gradient.IsEmpty)
         {
-            if (q >= CrossEntropy.Epsilon && q <= CrossEntropy.OneMinusEpsilon)
+            if (q >= KerasBackend.Epsilon && q <= KerasBackend.OneMinusEpsilon)
             {
                 gradient.Fill(scale / total);
                 gradient[c] = -scale * (1f - q) / (q * total);

@@ -13,7 +13,13 @@ public sealed class MeanSquaredError : Metric
     {
     }
 
-    private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
+    private protected override (double Value, double Count) RowParts(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target) => (RowValue(prediction, target), 1);
+
+    /// <summary><c>(1/k) Σ_i (p_i - y_i)²</c> in double: a sample-step's value here and in <see cref="RootMeanSquaredError"/>.</summary>
+    /// <param name="prediction">[k].</param>
+    /// <param name="target">[k].</param>
+    /// <returns>The row's mean squared error.</returns>
+    internal static double RowValue(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
     {
         var sum = 0.0;
         for (var i = 0; i < prediction.Length; i++)
@@ -22,6 +28,6 @@ public sealed class MeanSquaredError : Metric
             sum += error * error;
         }
 
-        return (sum / prediction.Length, 1);
+        return sum / prediction.Length;
     }
 }

@@ -14,13 +14,15 @@ namespace Rnn.Metrics;
 /// <para>
 /// Shapes are those of the losses: predictions <c>[batch, k]</c> or <c>[batch, time, k]</c>; targets of the
 /// predictions' shape (for k = 1 also without the trailing 1), or class indices <c>[batch]</c> /
-/// <c>[batch, time]</c> (or with a trailing 1) for <see cref="SparseCategoricalAccuracy"/>.
+/// <c>[batch, time]</c> (or with a trailing 1) for <see cref="SparseCategoricalAccuracy"/> and
+/// <see cref="SparseTopKCategoricalAccuracy"/>.
 /// </para>
 /// <para>
 /// Every sample-step (a row of the last axis) gets a value v, for example 1 if its class is right and 0 if
 /// not, and <see cref="Result"/> is the mean of v over all sample-steps counted since <see cref="Reset"/>. Sums
 /// and counts accumulate in double precision, so the result over several batches equals the metric computed
-/// on all of them at once, whatever the batch sizes. A mask excludes sample-steps from both. <see cref="Precision"/> and
+/// on all of them at once, whatever the batch sizes. A mask excludes sample-steps from both. <see cref="RootMeanSquaredError"/>
+/// is the square root of such a mean. <see cref="Precision"/> and
 /// <see cref="Recall"/> are ratios of counts instead (true positives over predicted or actual positives), accumulated
 /// the same way; <see cref="Auc"/> counts at many thresholds and measures the area under the curve they make.
 /// </para>
@@ -73,6 +75,24 @@ public abstract class Metric
     /// <summary>A new <see cref="Metrics.MeanSquaredError"/>.</summary>
     public static MeanSquaredError MeanSquaredError => new();
 
+    /// <summary>A new <see cref="Metrics.RootMeanSquaredError"/>.</summary>
+    public static RootMeanSquaredError RootMeanSquaredError => new();
+
+    /// <summary>A new <see cref="Metrics.MeanAbsolutePercentageError"/>.</summary>
+    public static MeanAbsolutePercentageError MeanAbsolutePercentageError => new();
+
+    /// <summary>A new <see cref="Metrics.LogCoshError"/>.</summary>
+    public static LogCoshError LogCoshError => new();
+
+    /// <summary>A new <see cref="Metrics.CosineSimilarity"/>.</summary>
+    public static CosineSimilarity CosineSimilarity => new();
+
+    /// <summary>A new <see cref="Metrics.TopKCategoricalAccuracy"/> with k = 5.</summary>
+    public static TopKCategoricalAccuracy TopKCategoricalAccuracy => new();
+
+    /// <summary>A new <see cref="Metrics.SparseTopKCategoricalAccuracy"/> with k = 5.</summary>
+    public static SparseTopKCategoricalAccuracy SparseTopKCategoricalAccuracy => new();
+
     /// <summary>A new <see cref="Metrics.Precision"/> with threshold 0.5 over all columns.</summary>
     public static Precision Precision => new();
 
@@ -98,7 +118,9 @@ public abstract class Metric
     /// A new metric from a name as Keras's <c>compile(metrics=[...])</c> accepts it (case-insensitive):
     /// <c>accuracy</c> or <c>acc</c>, <c>binary_accuracy</c>, <c>categorical_accuracy</c>,
     /// <c>sparse_categorical_accuracy</c>, <c>mean_absolute_error</c> or <c>mae</c>, <c>mean_squared_error</c> or
-    /// <c>mse</c>, <c>precision</c>, <c>recall</c>, <c>auc</c>. As in Keras, the metric's <see cref="Name"/> is the string given, so that
+    /// <c>mse</c>, <c>root_mean_squared_error</c>, <c>mean_absolute_percentage_error</c> or <c>mape</c>, <c>log_cosh_error</c> or
+    /// <c>logcosh</c>, <c>cosine_similarity</c>, <c>top_k_categorical_accuracy</c>, <c>sparse_top_k_categorical_accuracy</c> (both with
+    /// k = 5), <c>precision</c>, <c>recall</c>, <c>auc</c>. As in Keras, the metric's <see cref="Name"/> is the string given, so that
     /// <c>"acc"</c> is reported as <c>acc</c>.
     /// </summary>
     /// <param name="name">The name.</param>
@@ -115,11 +137,18 @@ public abstract class Metric
             "SPARSE_CATEGORICAL_ACCURACY" => new SparseCategoricalAccuracy(name),
             "MEAN_ABSOLUTE_ERROR" or "MAE" => new MeanAbsoluteError(name),
             "MEAN_SQUARED_ERROR" or "MSE" => new MeanSquaredError(name),
+            "ROOT_MEAN_SQUARED_ERROR" => new RootMeanSquaredError(name),
+            "MEAN_ABSOLUTE_PERCENTAGE_ERROR" or "MAPE" => new MeanAbsolutePercentageError(name),
+            "LOG_COSH_ERROR" or "LOGCOSH" => new LogCoshError(name),
+            "COSINE_SIMILARITY" => new CosineSimilarity(name),
+            "TOP_K_CATEGORICAL_ACCURACY" => new TopKCategoricalAccuracy(name: name),
+            "SPARSE_TOP_K_CATEGORICAL_ACCURACY" => new SparseTopKCategoricalAccuracy(name: name),
             "PRECISION" => new Precision(name: name),
             "RECALL" => new Recall(name: name),
             "AUC" => new Auc(name: name),
             _ => throw new ArgumentException(
-                $"Unknown metric '{name}'. Known metrics: accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error (mae), mean_squared_error (mse), precision, recall, auc.",
+                $"Unknown metric '{name}'. Known metrics: accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error (mae), mean_squared_error (mse), "
+                + "root_mean_squared_error, mean_absolute_percentage_error (mape), log_cosh_error (logcosh), cosine_similarity, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, precision, recall, auc.",
                 nameof(name)),
         };
     }
@@ -145,6 +174,12 @@ public abstract class Metric
             "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(name),
             "mean_absolute_error" => new MeanAbsoluteError(name),
             "mean_squared_error" => new MeanSquaredError(name),
+            "root_mean_squared_error" => new RootMeanSquaredError(name),
+            "mean_absolute_percentage_error" => new MeanAbsolutePercentageError(name),
+            "logcosh" => new LogCoshError(name),
+            "cosine_similarity" => new CosineSimilarity(name),
+            "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(ReadK(read, nameof(config)), name),
+            "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(ReadK(read, nameof(config)), name),
             "precision" => new Precision(read.Float("threshold", 0.5f), (int?)read.OptionalLong("class_id"), name),
             "recall" => new Recall(read.Float("threshold", 0.5f), (int?)read.OptionalLong("class_id"), name),
             "auc" => new Auc(
@@ -158,7 +193,8 @@ public abstract class Metric
                 read.Bool("from_logits", false),
                 name),
             _ => throw new ArgumentException(
-                $"Unknown metric kind '{kind}'. Known kinds: accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error, mean_squared_error, precision, recall, auc.",
+                $"Unknown metric kind '{kind}'. Known kinds: accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error, mean_squared_error, "
+                + "root_mean_squared_error, mean_absolute_percentage_error, logcosh, cosine_similarity, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, precision, recall, auc.",
                 nameof(kind)),
         };
         read.ThrowIfUnknownKeys();
@@ -301,6 +337,16 @@ public abstract class Metric
         _total += total;
         _weight += weight;
     }
+
+    /// <summary>The setting <c>k</c> of a top-k accuracy: 5 when missing.</summary>
+    /// <exception cref="ArgumentException">It is not a whole number that fits an int.</exception>
+    private static int ReadK(Optimizers.ConfigReader read, string parameterName)
+        => read.OptionalLong("k") switch
+        {
+            null => 5,
+            var k and >= int.MinValue and <= int.MaxValue => (int)k,
+            var k => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A top-k accuracy's setting 'k' is {k}, which is no int."), parameterName),
+        };
 
     /// <summary>Each of <paramref name="values"/> <paramref name="times"/> times over, in a new array.</summary>
     private static float[] Repeat(ReadOnlySpan<float> values, int times)

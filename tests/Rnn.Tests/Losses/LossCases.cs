@@ -13,6 +13,7 @@ public static class LossCases
     [
         "mse", "mae", "huber", "huber_0.5",
         "bce", "bce_logits", "cce", "cce_logits", "scce", "scce_logits",
+        "msle", "mape", "log_cosh", "kld", "poisson", "cosine", "hinge", "squared_hinge",
     ];
 
     public static Loss Create(string id) => id switch
@@ -27,6 +28,14 @@ public static class LossCases
         "cce_logits" => Loss.CategoricalCrossEntropy(fromLogits: true),
         "scce" => Loss.SparseCategoricalCrossEntropy(),
         "scce_logits" => Loss.SparseCategoricalCrossEntropy(fromLogits: true),
+        "msle" => Loss.MeanSquaredLogarithmicError,
+        "mape" => Loss.MeanAbsolutePercentageError,
+        "log_cosh" => Loss.LogCosh,
+        "kld" => Loss.KLDivergence,
+        "poisson" => Loss.Poisson,
+        "cosine" => Loss.CosineSimilarity,
+        "hinge" => Loss.Hinge,
+        "squared_hinge" => Loss.SquaredHinge,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, null),
     };
 
@@ -42,6 +51,14 @@ public static class LossCases
         "cce_logits" => new ReferenceCategoricalCrossEntropy(fromLogits: true),
         "scce" => new ReferenceSparseCategoricalCrossEntropy(fromLogits: false),
         "scce_logits" => new ReferenceSparseCategoricalCrossEntropy(fromLogits: true),
+        "msle" => new ReferenceMeanSquaredLogarithmicError(),
+        "mape" => new ReferenceMeanAbsolutePercentageError(),
+        "log_cosh" => new ReferenceLogCosh(),
+        "kld" => new ReferenceKLDivergence(),
+        "poisson" => new ReferencePoisson(),
+        "cosine" => new ReferenceCosineSimilarity(),
+        "hinge" => new ReferenceHinge(squared: false),
+        "squared_hinge" => new ReferenceHinge(squared: true),
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, null),
     };
 
@@ -76,6 +93,12 @@ public static class LossCases
             return y;
         }
 
+        float[] HingeLabels()
+        {
+            var low = random.Next(2) == 0 ? 0f : -1f;
+            return Enumerable.Range(0, n).Select(_ => random.Next(2) == 0 ? low : 1f).ToArray();
+        }
+
         float[] CategoricalTargets() => random.Next(3) switch
         {
             0 => OneHot(),
@@ -95,6 +118,18 @@ public static class LossCases
             "cce_logits" => (Uniform(n, -4, 4), CategoricalTargets()),
             "scce" => (Uniform(n, 0.05, 1), Enumerable.Range(0, rows).Select(_ => (float)random.Next(classes)).ToArray()),
             "scce_logits" => (Uniform(n, -4, 4), Enumerable.Range(0, rows).Select(_ => (float)random.Next(classes)).ToArray()),
+            // Every fifth prediction below ε, where Keras clips it (gradient 0); targets below ε too, clipped the same way.
+            "msle" => (Uniform(n, 0.01, 5).Select((v, i) => i % 5 == 0 ? -v / 5 : v).ToArray(), Uniform(n, -0.5, 5)),
+            // Targets of both signs and at least 0.1 in size, so the percentages stay moderate.
+            "mape" => (Uniform(n, -2, 2), Uniform(n, 0.1, 2).Select(v => random.Next(2) == 0 ? -v : v).ToArray()),
+            "log_cosh" => (Uniform(n, -3, 3), Uniform(n, -3, 3)),
+            // Probabilities inside the clip; targets with zeros (which Keras counts as ε) among them.
+            "kld" => (Uniform(n, 0.02, 0.98), CategoricalTargets()),
+            // Positive rates against counts.
+            "poisson" => (Uniform(n, 0.05, 4), Enumerable.Range(0, n).Select(_ => (float)random.Next(5)).ToArray()),
+            "cosine" => (Uniform(n, -2, 2), Uniform(n, -2, 2)),
+            // Labels -1/1 as they are, or 0/1 that the loss reads as -1/1.
+            "hinge" or "squared_hinge" => (Uniform(n, -2, 2), HingeLabels()),
             _ => throw new ArgumentOutOfRangeException(nameof(id), id, null),
         };
     }

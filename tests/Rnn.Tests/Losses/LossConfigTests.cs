@@ -12,6 +12,14 @@ public class LossConfigTests
     [InlineData("bce_logits", "binary_crossentropy")]
     [InlineData("cce", "categorical_crossentropy")]
     [InlineData("scce_logits", "sparse_categorical_crossentropy")]
+    [InlineData("msle", "mean_squared_logarithmic_error")]
+    [InlineData("mape", "mean_absolute_percentage_error")]
+    [InlineData("log_cosh", "log_cosh")]
+    [InlineData("kld", "kl_divergence")]
+    [InlineData("poisson", "poisson")]
+    [InlineData("cosine", "cosine_similarity")]
+    [InlineData("hinge", "hinge")]
+    [InlineData("squared_hinge", "squared_hinge")]
     public void Name_IsKerasName(string id, string name) => Assert.Equal(name, LossCases.Create(id).Name);
 
     [Theory]
@@ -43,6 +51,10 @@ public class LossConfigTests
     {
         Assert.IsType<MeanSquaredError>(Loss.FromConfig("mse"));
         Assert.IsType<MeanAbsoluteError>(Loss.FromConfig("mae"));
+        Assert.Same(Loss.MeanSquaredLogarithmicError, Loss.FromConfig("msle"));
+        Assert.Same(Loss.MeanAbsolutePercentageError, Loss.FromConfig("mape"));
+        Assert.Same(Loss.KLDivergence, Loss.FromConfig("kld"));
+        Assert.Same(Loss.LogCosh, Loss.FromConfig("logcosh"));
         Assert.Equal(1f, Assert.IsType<Huber>(Loss.FromConfig("huber")).Delta);
         Assert.Equal(0.25f, Assert.IsType<Huber>(Loss.FromConfig("huber_loss", new Dictionary<string, string> { ["delta"] = "0.25" })).Delta);
         Assert.False(Assert.IsType<CategoricalCrossEntropy>(Loss.FromConfig("categorical_crossentropy")).FromLogits);
@@ -61,6 +73,9 @@ public class LossConfigTests
     {
         var huber = Assert.Throws<ArgumentException>(() => Loss.FromConfig("huber_loss", new Dictionary<string, string> { ["from_logits"] = "true" }));
         Assert.StartsWith("Loss 'huber_loss' has no setting 'from_logits'; its settings are: delta.", huber.Message, StringComparison.Ordinal);
+
+        var cosine = Assert.Throws<ArgumentException>(() => Loss.FromConfig("cosine_similarity", new Dictionary<string, string> { ["axis"] = "1" }));
+        Assert.StartsWith("Loss 'cosine_similarity' has no setting 'axis'; it has no settings.", cosine.Message, StringComparison.Ordinal);
 
         var mse = Assert.Throws<ArgumentException>(() => Loss.FromConfig("mse", new Dictionary<string, string> { ["delta"] = "1" }));
         Assert.StartsWith("Loss 'mse' has no setting 'delta'; it has no settings.", mse.Message, StringComparison.Ordinal);

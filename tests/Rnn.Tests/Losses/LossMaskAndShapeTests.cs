@@ -109,6 +109,12 @@ public class LossMaskAndShapeTests
     [InlineData("huber")]
     [InlineData("bce")]
     [InlineData("bce_logits")]
+    [InlineData("msle")]
+    [InlineData("mape")]
+    [InlineData("log_cosh")]
+    [InlineData("poisson")]
+    [InlineData("hinge")]
+    [InlineData("squared_hinge")]
     public void Compute_SingleOutput_AcceptsTargetsWithoutTheTrailingOne(string id)
     {
         var random = new Random(11);
