@@ -178,10 +178,10 @@ public abstract class Metric
             "mean_absolute_percentage_error" => new MeanAbsolutePercentageError(name),
             "logcosh" => new LogCoshError(name),
             "cosine_similarity" => new CosineSimilarity(name),
-            "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(ReadK(read, nameof(config)), name),
-            "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(ReadK(read, nameof(config)), name),
-            "precision" => new Precision(read.Float("threshold", 0.5f), (int?)read.OptionalLong("class_id"), name),
-            "recall" => new Recall(read.Float("threshold", 0.5f), (int?)read.OptionalLong("class_id"), name),
+            "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
+            "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
+            "precision" => new Precision(read.Float("threshold", 0.5f), OptionalInt(read, "class_id", nameof(config)), name),
+            "recall" => new Recall(read.Float("threshold", 0.5f), OptionalInt(read, "class_id", nameof(config)), name),
             "auc" => new Auc(
                 (int)read.RequiredLong("num_thresholds"),
                 read.Text("curve") switch
@@ -338,14 +338,14 @@ public abstract class Metric
         _weight += weight;
     }
 
-    /// <summary>The setting <c>k</c> of a top-k accuracy: 5 when missing.</summary>
-    /// <exception cref="ArgumentException">It is not a whole number that fits an int.</exception>
-    private static int ReadK(Optimizers.ConfigReader read, string parameterName)
-        => read.OptionalLong("k") switch
+    /// <summary>A whole-number setting (a top-k accuracy's <c>k</c>, a class id); null when missing.</summary>
+    /// <exception cref="ArgumentException">It is not a whole number that fits an int (a value that would wrap around).</exception>
+    private static int? OptionalInt(Optimizers.ConfigReader read, string key, string parameterName)
+        => read.OptionalLong(key) switch
         {
-            null => 5,
-            var k and >= int.MinValue and <= int.MaxValue => (int)k,
-            var k => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A top-k accuracy's setting 'k' is {k}, which is no int."), parameterName),
+            null => null,
+            var value and >= int.MinValue and <= int.MaxValue => (int)value,
+            var value => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{read.Owner}'s setting '{key}' is {value}, which is no int."), parameterName),
         };
 
     /// <summary>Each of <paramref name="values"/> <paramref name="times"/> times over, in a new array.</summary>

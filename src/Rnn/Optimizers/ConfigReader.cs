@@ -14,6 +14,9 @@ internal sealed class ConfigReader
     private readonly IReadOnlyDictionary<string, string> _config;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
+    /// <summary>Names the owner, as at the start of error messages.</summary>
+    public string Owner => _owner;
+
     /// <summary>Creates a reader.</summary>
     /// <param name="owner">Names the owner at the start of error messages, e.g. <c>Optimizer 'adam'</c>.</param>
     /// <param name="config">The settings; null for none.</param>

@@ -108,6 +108,17 @@ public sealed class PrecisionRecallTests : IDisposable
         Assert.Contains("threshold", extra.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("precision")]
+    [InlineData("recall")]
+    public void FromConfig_ClassIdBeyondInt_Throws_InsteadOfWrappingAround(string kind)
+    {
+        // 2^32 + 1 would wrap to class 1 if cast to int.
+        var error = Assert.Throws<ArgumentException>(() => Metric.FromConfig(kind, new Dictionary<string, string> { ["class_id"] = "4294967297" }));
+        Assert.Contains("'class_id' is 4294967297, which is no int", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Assert.IsType<Recall>(Metric.FromConfig("recall", new Dictionary<string, string> { ["class_id"] = "1" })).ClassId);
+    }
+
     /// <summary>
     /// A model file keeps each metric's kind, name and settings: a renamed metric (which files that kept names only could
     /// not load at all) and a threshold (which they silently reset to 0.5) come back as they were.
