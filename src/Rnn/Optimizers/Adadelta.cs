@@ -70,12 +70,7 @@ public sealed class Adadelta : Optimizer
         var accDelta = state.Buffers[1];
         var std = Scratch(param.Length, 1);
         var delta = Scratch(param.Length, 2);
-        if (WeightDecay != 0f)
-        {
-            var decayed = Scratch(param.Length, 0);
-            TorchOps.Add(grad, param, WeightDecay, decayed);                       // grad = grad.add(param, alpha=weight_decay)
-            grad = decayed;
-        }
+        grad = DecayWeights(param, grad, WeightDecay, learningRate);          // grad = grad.add(param, alpha=weight_decay)
 
         TorchOps.Mul(squareAvg, Rho);                                              // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
         TorchOps.AddCMul(squareAvg, grad, grad, 1.0 - Rho, squareAvg, std);

@@ -79,12 +79,7 @@ public sealed class Adagrad : Optimizer
         var stateSum = state!.Buffers[0];
         var std = Scratch(param.Length, 1);
         var temporary = Scratch(param.Length, 2);
-        if (WeightDecay != 0f)
-        {
-            var decayed = Scratch(param.Length, 0);
-            TorchOps.Add(grad, param, WeightDecay, decayed);                       // grad = grad.add(param, alpha=weight_decay)
-            grad = decayed;
-        }
+        grad = DecayWeights(param, grad, WeightDecay, learningRate);          // grad = grad.add(param, alpha=weight_decay)
 
         var clr = learningRate / (1 + ((state.Step - 1) * (double)LrDecay));      // clr = lr / (1 + (step - 1) * lr_decay)
         TorchOps.AddCMul(stateSum, grad, grad, 1.0, stateSum, temporary);          // state_sum.addcmul_(grad, grad, value=1)

@@ -82,23 +82,8 @@ public sealed class Adam : Optimizer
 
         var temporary = optimizer.Scratch(param.Length, 1);
         var denom = optimizer.Scratch(param.Length, 2);
-        if (weightDecay != 0f)
-        {
-            if (decoupled)
-            {
-                TorchOps.Mul(param, 1.0 - ((double)lr * weightDecay));            // param.mul_(1 - lr * weight_decay)
-            }
-            else
-            {
-                var decayed = optimizer.Scratch(param.Length, 0);
-                TorchOps.Add(grad, param, weightDecay, decayed);                   // grad = grad.add(param, alpha=weight_decay)
-                grad = decayed;
-            }
-        }
-
-        TorchOps.Lerp(expAvg, grad, 1.0 - beta1, temporary);                       // exp_avg.lerp_(grad, 1 - beta1)
-        TorchOps.Mul(expAvgSq, beta2);                                             // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        TorchOps.AddCMul(expAvgSq, grad, grad, 1.0 - beta2, expAvgSq, temporary);
+        grad = optimizer.DecayWeights(param, grad, weightDecay, lr, decoupled);   // param.mul_(1 - lr * weight_decay), or grad = grad.add(param, alpha=weight_decay)
+        Optimizer.UpdateMoments(expAvg, expAvgSq, grad, beta1, beta2, temporary);   // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
 
         double step = state.Step;
         var biasCorrection1 = 1 - Math.Pow(beta1, step);

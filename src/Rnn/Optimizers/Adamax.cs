@@ -78,12 +78,7 @@ public sealed class Adamax : Optimizer
         var expInf = state.Buffers[1];
         var normBuf = Scratch(param.Length, 1);
         var temporary = Scratch(param.Length, 2);
-        if (WeightDecay != 0f)
-        {
-            var decayed = Scratch(param.Length, 0);
-            TorchOps.Add(grad, param, WeightDecay, decayed);                       // grad = grad.add(param, alpha=weight_decay)
-            grad = decayed;
-        }
+        grad = DecayWeights(param, grad, WeightDecay, learningRate);          // grad = grad.add(param, alpha=weight_decay)
 
         TorchOps.Lerp(expAvg, grad, 1.0 - Beta1, temporary);                       // exp_avg.lerp_(grad, 1 - beta1)
         TorchOps.Mul(expInf, Beta2);                                               // torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)

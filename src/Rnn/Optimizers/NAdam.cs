@@ -103,27 +103,13 @@ public sealed class NAdam : Optimizer
         double step = state.Step;
         double lr = learningRate;
         var biasCorrection2 = 1 - Math.Pow(Beta2, step);                           // bias_correction2 = 1 - beta2 ** step
-        if (WeightDecay != 0f)
-        {
-            if (DecoupledWeightDecay)
-            {
-                TorchOps.Mul(param, 1 - (lr * WeightDecay));                        // param.mul_(1 - lr * weight_decay)
-            }
-            else
-            {
-                var decayed = Scratch(param.Length, 0);
-                TorchOps.Add(grad, param, WeightDecay, decayed);                   // grad = grad.add(param, alpha=weight_decay)
-                grad = decayed;
-            }
-        }
+        grad = DecayWeights(param, grad, WeightDecay, lr, DecoupledWeightDecay);   // param.mul_(1 - lr * weight_decay), or grad = grad.add(param, alpha=weight_decay)
 
         var mu = Beta1 * (1.0 - (0.5 * Math.Pow(0.96, step * MomentumDecay)));           // mu = beta1 * (1. - 0.5 * (0.96 ** (step * momentum_decay)))
         var muNext = Beta1 * (1.0 - (0.5 * Math.Pow(0.96, (step + 1) * MomentumDecay)));  // mu_next = ... ((step + 1) * momentum_decay)
         state.Scalars[0] *= (float)mu;                                             // mu_product *= mu (a float32 tensor)
         double muProduct = state.Scalars[0];
-        TorchOps.Lerp(expAvg, grad, 1.0 - Beta1, temporary);                       // exp_avg.lerp_(grad, 1 - beta1)
-        TorchOps.Mul(expAvgSq, Beta2);                                             // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        TorchOps.AddCMul(expAvgSq, grad, grad, 1.0 - Beta2, expAvgSq, temporary);
+        UpdateMoments(expAvg, expAvgSq, grad, Beta1, Beta2, temporary);                // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         TorchOps.Div(expAvgSq, biasCorrection2, denom);                            // denom = exp_avg_sq.div(bias_correction2).sqrt()
         TorchOps.Sqrt(denom, denom);
         var muProductNext = muProduct * muNext;                                    // mu_product_next = _get_value(mu_product) * mu_next

@@ -522,6 +522,40 @@ public abstract class Optimizer
         return _scratch.AsSpan(index * length, length);
     }
 
+    /// <summary>
+    /// PyTorch's weight decay at the start of an update: with <paramref name="decoupled"/>, <c>param.mul_(1 - lr * weight_decay)</c>
+    /// and the gradient as it was; otherwise <c>grad = grad.add(param, alpha=weight_decay)</c>, written to scratch 0.
+    /// </summary>
+    /// <returns>The gradient the rest of the update uses.</returns>
+    internal ReadOnlySpan<float> DecayWeights(Span<float> param, ReadOnlySpan<float> grad, float weightDecay, double lr, bool decoupled = false)
+    {
+        if (weightDecay == 0f)
+        {
+            return grad;
+        }
+
+        if (decoupled)
+        {
+            TorchOps.Mul(param, 1.0 - (lr * weightDecay));
+            return grad;
+        }
+
+        var decayed = Scratch(param.Length, 0);
+        TorchOps.Add(grad, param, weightDecay, decayed);
+        return decayed;
+    }
+
+    /// <summary>
+    /// The Adam family's moments: <c>exp_avg.lerp_(grad, 1 - beta1)</c> and
+    /// <c>exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)</c>.
+    /// </summary>
+    internal static void UpdateMoments(Span<float> expAvg, Span<float> expAvgSq, ReadOnlySpan<float> grad, double beta1, double beta2, Span<float> temporary)
+    {
+        TorchOps.Lerp(expAvg, grad, 1.0 - beta1, temporary);
+        TorchOps.Mul(expAvgSq, beta2);
+        TorchOps.AddCMul(expAvgSq, grad, grad, 1.0 - beta2, expAvgSq, temporary);
+    }
+
     /// <summary>The per-parameter names this optimizer's state has, in order: step, buffers, scalars.</summary>
     private List<string> PerParameterNames() => [StepKey, .. StateNames, .. ScalarStates.Select(s => s.Name)];
 

@@ -91,23 +91,9 @@ public sealed class RAdam : Optimizer
         var adaptiveLr = Scratch(param.Length, 2);
         double step = state.Step;
         double lr = learningRate;
-        if (WeightDecay != 0f)
-        {
-            if (DecoupledWeightDecay)
-            {
-                TorchOps.Mul(param, 1 - (lr * WeightDecay));                        // param.mul_(1 - lr * weight_decay)
-            }
-            else
-            {
-                var decayed = Scratch(param.Length, 0);
-                TorchOps.Add(grad, param, WeightDecay, decayed);                   // grad = grad.add(param, alpha=weight_decay)
-                grad = decayed;
-            }
-        }
+        grad = DecayWeights(param, grad, WeightDecay, lr, DecoupledWeightDecay);   // param.mul_(1 - lr * weight_decay), or grad = grad.add(param, alpha=weight_decay)
 
-        TorchOps.Lerp(expAvg, grad, 1.0 - Beta1, update);                          // exp_avg.lerp_(grad, 1 - beta1)
-        TorchOps.Mul(expAvgSq, Beta2);                                             // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        TorchOps.AddCMul(expAvgSq, grad, grad, 1.0 - Beta2, expAvgSq, update);
+        UpdateMoments(expAvg, expAvgSq, grad, Beta1, Beta2, update);                // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         var biasCorrection1 = 1 - Math.Pow(Beta1, step);                           // bias_correction1 = 1 - beta1 ** step
         var biasCorrection2 = 1 - Math.Pow(Beta2, step);                           // bias_correction2 = 1 - beta2 ** step
         TorchOps.Div(expAvg, biasCorrection1, update);                             // bias_corrected_exp_avg = exp_avg / bias_correction1

@@ -99,12 +99,7 @@ public sealed class RmsProp : Optimizer
         var squareAvg = state!.Buffers[0];
         var avg = Scratch(param.Length, 1);
         var temporary = Scratch(param.Length, 2);
-        if (WeightDecay != 0f)
-        {
-            var decayed = Scratch(param.Length, 0);
-            TorchOps.Add(grad, param, WeightDecay, decayed);                       // grad = grad.add(param, alpha=weight_decay)
-            grad = decayed;
-        }
+        grad = DecayWeights(param, grad, WeightDecay, learningRate);          // grad = grad.add(param, alpha=weight_decay)
 
         TorchOps.Mul(squareAvg, Alpha);                                            // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
         TorchOps.AddCMul(squareAvg, grad, grad, 1.0 - Alpha, squareAvg, temporary);

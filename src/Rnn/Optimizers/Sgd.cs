@@ -83,12 +83,7 @@ public sealed class Sgd : Optimizer
     {
         var param = parameter.Data;
         ReadOnlySpan<float> grad = parameter.Grad;
-        if (WeightDecay != 0f)
-        {
-            var decayed = Scratch(param.Length, 0);
-            TorchOps.Add(grad, param, WeightDecay, decayed);                    // grad = grad.add(param, alpha=weight_decay)
-            grad = decayed;
-        }
+        grad = DecayWeights(param, grad, WeightDecay, learningRate);          // grad = grad.add(param, alpha=weight_decay)
 
         if (Momentum != 0f)
         {
