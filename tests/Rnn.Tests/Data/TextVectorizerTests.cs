@@ -412,8 +412,15 @@ public sealed class TextVectorizerTests : IDisposable
             ["output_sequence_length"] = "\"output_sequence_length\": null",
             ["vocabulary"] = "\"vocabulary\": [\"\", \"[UNK]\", \"a\", \"b\"]",
         };
+
+        AssertLoadFails(_directory, fields, replacement, expected);
+    }
+
+    /// <summary>Writes a file of <paramref name="fields"/> with one replaced, and checks that Load refuses it saying <paramref name="expected"/>.</summary>
+    internal static void AssertLoadFails(string directory, Dictionary<string, string> fields, string replacement, string expected)
+    {
         fields[replacement[1..replacement.IndexOf('"', 1)]] = replacement;
-        var path = Path.Combine(_directory, "v.json");
+        var path = Path.Combine(directory, "v.json");
         File.WriteAllText(path, "{" + string.Join(", ", fields.Values) + "}");
 
         var error = Assert.Throws<InvalidDataException>(() => TextVectorizer.Load(path));
