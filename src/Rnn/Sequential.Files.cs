@@ -158,7 +158,23 @@ public sealed partial class Sequential
     /// <param name="customLayers">Factories by full type name (<c>typeof(MyLayer).FullName</c>); null when there are no custom layers.</param>
     /// <returns>The model, built (and compiled when the file says how).</returns>
     /// <exception cref="InvalidDataException">The file is not a valid model file, or names a layer type no factory makes; the message says what is wrong.</exception>
-    public static Sequential Load(string path, IReadOnlyDictionary<string, CustomLayerFactory>? customLayers)
+    public static Sequential Load(string path, IReadOnlyDictionary<string, CustomLayerFactory>? customLayers) => Load(path, customLayers, customMetrics: null);
+
+    /// <summary>
+    /// Reads a model written by <see cref="Save(string, bool)"/> whose layers include <see cref="CustomLayer"/>s or whose
+    /// compiled metrics include <see cref="FunctionMetric"/>s (Keras's <c>custom_objects</c>): each custom layer is recreated
+    /// by the factory given for its full type name, and each function metric gets the function given for its name.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="customLayers">Factories by full type name (<c>typeof(MyLayer).FullName</c>); null when there are no custom layers.</param>
+    /// <param name="customMetrics">The functions of the file's <see cref="FunctionMetric"/>s by metric name; null when there are none.</param>
+    /// <returns>The model, built (and compiled when the file says how).</returns>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a valid model file, names a layer type no factory makes, or has a function metric no function is given
+    /// for; the message says what is wrong.
+    /// </exception>
+    public static Sequential Load(
+        string path, IReadOnlyDictionary<string, CustomLayerFactory>? customLayers, IReadOnlyDictionary<string, MetricFunction>? customMetrics)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var file = SafeTensors.Read(path);
@@ -239,8 +255,8 @@ public sealed partial class Sequential
                 model.Compile(
                     Optimizer.FromConfig(compile.Optimizer.Name, compile.Optimizer.Config),
                     Loss.FromConfig(compile.Loss.Name, compile.Loss.Config),
-                    compile.MetricConfigs is { } configs ? [.. configs.Select(MetricOf)] : [.. (compile.Metrics ?? []).Select(Metric.FromName)],
-                    [.. (compile.WeightedMetrics ?? []).Select(MetricOf)]);
+                    compile.MetricConfigs is { } configs ? [.. configs.Select(c => MetricOf(c, customMetrics))] : [.. (compile.Metrics ?? []).Select(Metric.FromName)],
+                    [.. (compile.WeightedMetrics ?? []).Select(c => MetricOf(c, customMetrics))]);
             }
             catch (ArgumentException e)
             {
@@ -323,8 +339,25 @@ public sealed partial class Sequential
 
     private static ComponentConfigJson ConfigOf(Metric metric) => new(metric.Kind, new Dictionary<string, string>(metric.GetConfig()));
 
-    private static Metric MetricOf(ComponentConfigJson? config)
-        => config?.Name is { } kind ? Metric.FromConfig(kind, config.Config) : throw new ArgumentException("A metric entry has no kind.");
+    private static Metric MetricOf(ComponentConfigJson? config, IReadOnlyDictionary<string, MetricFunction>? customMetrics)
+    {
+        if (config?.Name is not { } kind)
+        {
+            throw new ArgumentException("A metric entry has no kind.");
+        }
+
+        if (kind != FunctionMetric.FunctionKind)
+        {
+            return Metric.FromConfig(kind, config.Config);
+        }
+
+        // A function metric's only setting is its name; its code comes from the caller.
+        var name = config.Config?.GetValueOrDefault("name") ?? throw new ArgumentException("A function metric entry has no name.");
+        return customMetrics?.GetValueOrDefault(name) is { } function
+            ? new FunctionMetric(name, function)
+            : throw new ArgumentException(
+                $"Metric '{name}' is a FunctionMetric, whose function a file cannot hold: pass it to Sequential.Load(path, customLayers, customMetrics) as customMetrics[\"{name}\"].");
+    }
 
     private static T Deserialize<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string path, string key)
     {

@@ -192,6 +192,8 @@ public abstract class Metric
                 },
                 read.Bool("from_logits", false),
                 name),
+            FunctionMetric.FunctionKind => throw new ArgumentException(
+                $"Metric '{name}' is a FunctionMetric: its function is code, which a config cannot hold. Create it with new FunctionMetric(name, function).", nameof(kind)),
             _ => throw new ArgumentException(
                 $"Unknown metric kind '{kind}'. Known kinds: accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error, mean_squared_error, "
                 + "root_mean_squared_error, mean_absolute_percentage_error, logcosh, cosine_similarity, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, precision, recall, auc.",
