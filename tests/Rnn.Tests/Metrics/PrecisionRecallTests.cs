@@ -103,7 +103,7 @@ public sealed class PrecisionRecallTests : IDisposable
     [Fact]
     public void FromConfig_RejectsUnknownKindsAndSettings()
     {
-        Assert.Contains("Unknown metric kind 'f1_score'", Assert.Throws<ArgumentException>(() => Metric.FromConfig("f1_score")).Message, StringComparison.Ordinal);
+        Assert.Contains("Unknown metric kind 'iou'", Assert.Throws<ArgumentException>(() => Metric.FromConfig("iou")).Message, StringComparison.Ordinal);
         var extra = Assert.Throws<ArgumentException>(() => Metric.FromConfig("accuracy", new Dictionary<string, string> { ["threshold"] = "0.3" }));
         Assert.Contains("threshold", extra.Message, StringComparison.Ordinal);
     }
