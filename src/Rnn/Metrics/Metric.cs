@@ -186,8 +186,8 @@ public abstract class Metric
             "cosine_similarity" => new CosineSimilarity(name),
             "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
             "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
-            "precision" => new Precision(read.Float("threshold", 0.5f), OptionalInt(read, "class_id", nameof(config)), name),
-            "recall" => new Recall(read.Float("threshold", 0.5f), OptionalInt(read, "class_id", nameof(config)), name),
+            "precision" => new Precision(read.OptionalFloat("threshold"), OptionalInt(read, "class_id", nameof(config)), OptionalInt(read, "top_k", nameof(config)), name),
+            "recall" => new Recall(read.OptionalFloat("threshold"), OptionalInt(read, "class_id", nameof(config)), OptionalInt(read, "top_k", nameof(config)), name),
             "auc" => new Auc(
                 (int)read.RequiredLong("num_thresholds"),
                 read.Text("curve") switch
@@ -348,7 +348,7 @@ public abstract class Metric
         _weight += weight;
     }
 
-    /// <summary>A whole-number setting (a top-k accuracy's <c>k</c>, a class id); null when missing.</summary>
+    /// <summary>A whole-number setting (a top-k accuracy's <c>k</c>, a class id, a precision's <c>top_k</c>); null when missing.</summary>
     /// <exception cref="ArgumentException">It is not a whole number that fits an int (a value that would wrap around).</exception>
     private static int? OptionalInt(Optimizers.ConfigReader read, string key, string parameterName)
         => read.OptionalLong(key) switch

@@ -86,6 +86,11 @@ public sealed class PrecisionRecallTests : IDisposable
         new Rnn.Metrics.MeanSquaredError(),
         new Precision(threshold: 0.25f, classId: 2, name: "p2"),
         new Recall(threshold: -1f),
+        new Precision(topK: 3),
+        new Recall(threshold: 0.2f, classId: 1, topK: 2, name: "r_top2"),
+        new F1Score(FScoreAverage.Macro),
+        new F1Score(FScoreAverage.Micro, threshold: 0.4f, name: "f1_micro"),
+        new FBetaScore(FScoreAverage.Weighted, beta: 0.5f),
         new Auc(),
         new Auc(numThresholds: 50, curve: AucCurve.PrecisionRecall, fromLogits: true, name: "pr_auc"),
     ];
