@@ -188,16 +188,7 @@ public abstract class Metric
             "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
             "precision" => new Precision(read.OptionalFloat("threshold"), OptionalInt(read, "class_id", nameof(config)), OptionalInt(read, "top_k", nameof(config)), name),
             "recall" => new Recall(read.OptionalFloat("threshold"), OptionalInt(read, "class_id", nameof(config)), OptionalInt(read, "top_k", nameof(config)), name),
-            "auc" => new Auc(
-                (int)read.RequiredLong("num_thresholds"),
-                read.Text("curve") switch
-                {
-                    null or "ROC" => AucCurve.Roc,
-                    "PR" => AucCurve.PrecisionRecall,
-                    var other => throw new ArgumentException($"Metric 'auc' has curve '{other}', but it must be ROC or PR.", nameof(config)),
-                },
-                read.Bool("from_logits", false),
-                name),
+            "auc" => Auc.FromConfig(read, name, nameof(config)),
             "fbeta_score" => new FBetaScore(FBetaScore.ParseAverage(read.Owner, read.Text("average"), nameof(config)), read.Float("beta", 1f), read.OptionalFloat("threshold"), name),
             "f1_score" => new F1Score(FBetaScore.ParseAverage(read.Owner, read.Text("average"), nameof(config)), read.OptionalFloat("threshold"), name),
             FunctionMetric.FunctionKind => throw new ArgumentException(
