@@ -52,36 +52,28 @@ public class PrecisionRecallTopKTests
     [Fact]
     public void TiesAtTheKthPlace_KeepTheLowerIndices_AndClassIdNeedsItsColumnInTheTopK()
     {
-        // Row [.5 .9 .5 .5], positive only at 3. Top 2: columns 1 and 0; top 3 adds 2; only top 4 reaches column 3.
+        // Row [.5 .9 .5 .5]. Top 2: columns 1 and 0; top 3 adds 2; only top 4 reaches column 3.
         var prediction = TestUtil.ToTensor([0.5f, 0.9f, 0.5f, 0.5f], 1, 4);
-        var target = TestUtil.ToTensor([0f, 0, 0, 1], 1, 4);
-        float Evaluate(Metric metric)
+        float Evaluate(Metric metric, params float[] target)
         {
-            metric.Update(prediction, target);
+            metric.Update(prediction, TestUtil.ToTensor(target, 1, 4));
             return metric.Result;
         }
 
-        Assert.Equal(0f, Evaluate(new Precision(topK: 2)));
-        Assert.Equal(0f, Evaluate(new Recall(topK: 3)));
-        Assert.Equal(0.25f, Evaluate(new Precision(topK: 4)));
-        Assert.Equal(1f, Evaluate(new Recall(topK: 4)));
+        // Positive only at 3.
+        Assert.Equal(0f, Evaluate(new Precision(topK: 2), 0, 0, 0, 1));
+        Assert.Equal(0f, Evaluate(new Recall(topK: 3), 0, 0, 0, 1));
+        Assert.Equal(0.25f, Evaluate(new Precision(topK: 4), 0, 0, 0, 1));
+        Assert.Equal(1f, Evaluate(new Recall(topK: 4), 0, 0, 0, 1));
 
         // Column 0 is in the top 2, column 2 is not (tied with it, but at a higher index).
-        Assert.Equal(0f, Evaluate(new Precision(classId: 0, topK: 2)));
-        var column0 = new Precision(classId: 0, topK: 2);
-        column0.Update(prediction, TestUtil.ToTensor([1f, 0, 0, 0], 1, 4));
-        Assert.Equal(1f, column0.Result);
-        var column2 = new Recall(classId: 2, topK: 2);
-        column2.Update(prediction, TestUtil.ToTensor([0f, 0, 1, 0], 1, 4));
-        Assert.Equal(0f, column2.Result);
+        Assert.Equal(0f, Evaluate(new Precision(classId: 0, topK: 2), 0, 0, 0, 1));
+        Assert.Equal(1f, Evaluate(new Precision(classId: 0, topK: 2), 1, 0, 0, 0));
+        Assert.Equal(0f, Evaluate(new Recall(classId: 2, topK: 2), 0, 0, 1, 0));
 
         // A threshold still applies to the kept values: above 0.6 only the 0.9 of the top 3 is predicted.
-        var thresholded = new Precision(threshold: 0.6f, topK: 3);
-        thresholded.Update(prediction, TestUtil.ToTensor([0f, 1, 1, 0], 1, 4));
-        Assert.Equal(1f, thresholded.Result);
-        var thresholdedRecall = new Recall(threshold: 0.6f, topK: 3);
-        thresholdedRecall.Update(prediction, TestUtil.ToTensor([0f, 1, 1, 0], 1, 4));
-        Assert.Equal(0.5f, thresholdedRecall.Result);
+        Assert.Equal(1f, Evaluate(new Precision(threshold: 0.6f, topK: 3), 0, 1, 1, 0));
+        Assert.Equal(0.5f, Evaluate(new Recall(threshold: 0.6f, topK: 3), 0, 1, 1, 0));
     }
 
     public static TheoryData<int, int?, float?, bool> Settings() => new()
