@@ -24,7 +24,8 @@ namespace Rnn.Metrics;
 /// on all of them at once, whatever the batch sizes. A mask excludes sample-steps from both. <see cref="RootMeanSquaredError"/>
 /// is the square root of such a mean. <see cref="Precision"/> and
 /// <see cref="Recall"/> are ratios of counts instead (true positives over predicted or actual positives), accumulated
-/// the same way; <see cref="Auc"/> counts at many thresholds and measures the area under the curve they make.
+/// the same way; <see cref="FBetaScore"/> and <see cref="F1Score"/> combine such counts per class;
+/// <see cref="Auc"/> counts at many thresholds and measures the area under the curve they make.
 /// </para>
 /// <para>
 /// With sample weights w (Keras's <c>sample_weight</c>; a model passes them to the metrics compiled as
@@ -121,7 +122,8 @@ public abstract class Metric
     /// <c>mse</c>, <c>root_mean_squared_error</c>, <c>mean_absolute_percentage_error</c> or <c>mape</c>, <c>log_cosh_error</c> or
     /// <c>logcosh</c>, <c>cosine_similarity</c>, <c>top_k_categorical_accuracy</c>, <c>sparse_top_k_categorical_accuracy</c> (both with
     /// k = 5), <c>precision</c>, <c>recall</c>, <c>auc</c>. As in Keras, the metric's <see cref="Name"/> is the string given, so that
-    /// <c>"acc"</c> is reported as <c>acc</c>.
+    /// <c>"acc"</c> is reported as <c>acc</c>. <c>f1_score</c> and <c>fbeta_score</c>, which Keras resolves to per-class scores
+    /// (<c>average=None</c>), are refused with a message pointing to <see cref="F1Score"/> and <see cref="FBetaScore"/>.
     /// </summary>
     /// <param name="name">The name.</param>
     /// <returns>A new metric.</returns>
@@ -146,6 +148,10 @@ public abstract class Metric
             "PRECISION" => new Precision(name: name),
             "RECALL" => new Recall(name: name),
             "AUC" => new Auc(name: name),
+            "F1_SCORE" or "FBETA_SCORE" => throw new ArgumentException(
+                $"Metric '{name}' by name is Keras's F-score with average=None, one score per class, which is not offered here (a result is one number). "
+                + "Create it with an average instead, for example new F1Score(FScoreAverage.Macro).",
+                nameof(name)),
             _ => throw new ArgumentException(
                 $"Unknown metric '{name}'. Known metrics: accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error (mae), mean_squared_error (mse), "
                 + "root_mean_squared_error, mean_absolute_percentage_error (mape), log_cosh_error (logcosh), cosine_similarity, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, precision, recall, auc.",
@@ -180,23 +186,16 @@ public abstract class Metric
             "cosine_similarity" => new CosineSimilarity(name),
             "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
             "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
-            "precision" => new Precision(read.Float("threshold", 0.5f), OptionalInt(read, "class_id", nameof(config)), name),
-            "recall" => new Recall(read.Float("threshold", 0.5f), OptionalInt(read, "class_id", nameof(config)), name),
-            "auc" => new Auc(
-                (int)read.RequiredLong("num_thresholds"),
-                read.Text("curve") switch
-                {
-                    null or "ROC" => AucCurve.Roc,
-                    "PR" => AucCurve.PrecisionRecall,
-                    var other => throw new ArgumentException($"Metric 'auc' has curve '{other}', but it must be ROC or PR.", nameof(config)),
-                },
-                read.Bool("from_logits", false),
-                name),
+            "precision" => new Precision(read.OptionalFloat("threshold"), OptionalInt(read, "class_id", nameof(config)), OptionalInt(read, "top_k", nameof(config)), name),
+            "recall" => new Recall(read.OptionalFloat("threshold"), OptionalInt(read, "class_id", nameof(config)), OptionalInt(read, "top_k", nameof(config)), name),
+            "auc" => Auc.FromConfig(read, name, nameof(config)),
+            "fbeta_score" => new FBetaScore(FBetaScore.ParseAverage(read.Owner, read.Text("average"), nameof(config)), read.Float("beta", 1f), read.OptionalFloat("threshold"), name),
+            "f1_score" => new F1Score(FBetaScore.ParseAverage(read.Owner, read.Text("average"), nameof(config)), read.OptionalFloat("threshold"), name),
             FunctionMetric.FunctionKind => throw new ArgumentException(
                 $"Metric '{name}' is a FunctionMetric: its function is code, which a config cannot hold. Create it with new FunctionMetric(name, function).", nameof(kind)),
             _ => throw new ArgumentException(
                 $"Unknown metric kind '{kind}'. Known kinds: accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mean_absolute_error, mean_squared_error, "
-                + "root_mean_squared_error, mean_absolute_percentage_error, logcosh, cosine_similarity, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, precision, recall, auc.",
+                + "root_mean_squared_error, mean_absolute_percentage_error, logcosh, cosine_similarity, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, precision, recall, auc, fbeta_score, f1_score.",
                 nameof(kind)),
         };
         read.ThrowIfUnknownKeys();
@@ -340,7 +339,7 @@ public abstract class Metric
         _weight += weight;
     }
 
-    /// <summary>A whole-number setting (a top-k accuracy's <c>k</c>, a class id); null when missing.</summary>
+    /// <summary>A whole-number setting (a top-k accuracy's <c>k</c>, a class id, a precision's <c>top_k</c>); null when missing.</summary>
     /// <exception cref="ArgumentException">It is not a whole number that fits an int (a value that would wrap around).</exception>
     private static int? OptionalInt(Optimizers.ConfigReader read, string key, string parameterName)
         => read.OptionalLong(key) switch

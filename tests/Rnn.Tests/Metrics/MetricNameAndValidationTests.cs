@@ -28,8 +28,8 @@ public class MetricNameAndValidationTests
     [Fact]
     public void FromName_ThrowsForUnknownName()
     {
-        var error = Assert.Throws<ArgumentException>(() => Metric.FromName("f1_score"));
-        Assert.StartsWith("Unknown metric 'f1_score'. Known metrics: accuracy (acc), binary_accuracy, ", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<ArgumentException>(() => Metric.FromName("mean_iou"));
+        Assert.StartsWith("Unknown metric 'mean_iou'. Known metrics: accuracy (acc), binary_accuracy, ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

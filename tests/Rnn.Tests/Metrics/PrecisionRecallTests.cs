@@ -86,8 +86,15 @@ public sealed class PrecisionRecallTests : IDisposable
         new Rnn.Metrics.MeanSquaredError(),
         new Precision(threshold: 0.25f, classId: 2, name: "p2"),
         new Recall(threshold: -1f),
+        new Precision(topK: 3),
+        new Recall(threshold: 0.2f, classId: 1, topK: 2, name: "r_top2"),
+        new F1Score(FScoreAverage.Macro),
+        new F1Score(FScoreAverage.Micro, threshold: 0.4f, name: "f1_micro"),
+        new FBetaScore(FScoreAverage.Weighted, beta: 0.5f),
         new Auc(),
         new Auc(numThresholds: 50, curve: AucCurve.PrecisionRecall, fromLogits: true, name: "pr_auc"),
+        new Auc(summationMethod: AucSummationMethod.Minoring, multiLabel: true, labelWeights: [1f, 0.5f, 2f]),
+        new Auc(curve: AucCurve.PrecisionRecall, summationMethod: AucSummationMethod.Majoring, labelWeights: [0.1f, 3f], name: "weighted_pr"),
     ];
 
     [Theory]
@@ -103,7 +110,7 @@ public sealed class PrecisionRecallTests : IDisposable
     [Fact]
     public void FromConfig_RejectsUnknownKindsAndSettings()
     {
-        Assert.Contains("Unknown metric kind 'f1_score'", Assert.Throws<ArgumentException>(() => Metric.FromConfig("f1_score")).Message, StringComparison.Ordinal);
+        Assert.Contains("Unknown metric kind 'iou'", Assert.Throws<ArgumentException>(() => Metric.FromConfig("iou")).Message, StringComparison.Ordinal);
         var extra = Assert.Throws<ArgumentException>(() => Metric.FromConfig("accuracy", new Dictionary<string, string> { ["threshold"] = "0.3" }));
         Assert.Contains("threshold", extra.Message, StringComparison.Ordinal);
     }
@@ -117,6 +124,28 @@ public sealed class PrecisionRecallTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => Metric.FromConfig(kind, new Dictionary<string, string> { ["class_id"] = "4294967297" }));
         Assert.Contains("'class_id' is 4294967297, which is no int", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, Assert.IsType<Recall>(Metric.FromConfig("recall", new Dictionary<string, string> { ["class_id"] = "1" })).ClassId);
+    }
+
+    /// <summary>The F-scores, top-k precision and recall and the AUC's options survive a model file, and the loaded metrics evaluate the same.</summary>
+    [Fact]
+    public void ModelFile_KeepsFScoresTopKAndAucOptions()
+    {
+        var model = new Sequential([new Lstm(4, inputShape: (null, 2)), new Dense(3)], seed: 2);
+        model.Compile(
+            new Adam(), Loss.CategoricalCrossEntropy(fromLogits: true),
+            [new F1Score(FScoreAverage.Macro), new Precision(topK: 2, name: "p_top2"), new Auc(summationMethod: AucSummationMethod.Majoring, multiLabel: true, labelWeights: [1f, 2f, 0.5f], fromLogits: true)],
+            [new FBetaScore(FScoreAverage.Weighted, beta: 2f, threshold: 0.5f), new Recall(classId: 1, topK: 1)]);
+        var path = Path.Combine(_directory, "new-kinds.safetensors");
+        model.Save(path);
+
+        var loaded = Sequential.Load(path);
+        Assert.Equal(model.Metrics.Select(m => (m.Kind, m.GetConfig())), loaded.Metrics.Select(m => (m.Kind, m.GetConfig())));
+        Assert.Equal(model.WeightedMetrics.Select(m => (m.Kind, m.GetConfig())), loaded.WeightedMetrics.Select(m => (m.Kind, m.GetConfig())));
+
+        var x = TestUtil.RandomTensor(3, 12, 5, 2);
+        var y = TestUtil.ToTensor(Enumerable.Range(0, 36).Select(i => i % 3 == (i / 3) % 3 ? 1f : 0f).ToArray(), 12, 3);
+        var weights = TestUtil.ToTensor(Enumerable.Range(0, 12).Select(i => (float)(i % 3)).ToArray(), 12);
+        Assert.Equal(model.Evaluate(x, y, batchSize: 5, sampleWeight: weights), loaded.Evaluate(x, y, batchSize: 5, sampleWeight: weights));
     }
 
     /// <summary>
