@@ -57,8 +57,20 @@ internal sealed record OptimizerCase(string Name, string Optimizer, float Lr)
     /// <summary><c>max_norm</c> or <c>clip_value</c>.</summary>
     public float ClipLimit { get; init; }
 
-    /// <summary><c>StepLR</c>, <c>ExponentialLR</c>, <c>CosineAnnealingLR</c>, or null.</summary>
+    /// <summary>
+    /// <c>StepLR</c>, <c>ExponentialLR</c>, <c>CosineAnnealingLR</c>, <c>LinearLR</c>, <c>PolynomialLR</c>,
+    /// <c>MultiStepLR</c>, <c>CosineAnnealingWarmRestarts</c>, <c>OneCycleLR</c>, or null.
+    /// </summary>
     public string? Scheduler { get; init; }
+
+    /// <summary>
+    /// Whether the scheduler is <see cref="CosineAnnealingWarmRestartsTranscript"/> rather than TorchSharp's:
+    /// TorchSharp 0.107 has no <c>CosineAnnealingWarmRestarts</c>.
+    /// </summary>
+    public bool SchedulerTranscribed => Scheduler == "CosineAnnealingWarmRestarts";
+
+    /// <summary>Optimizer steps recorded: 10, more for the schedulers whose shape needs more steps to show.</summary>
+    public int Steps { get; init; } = 10;
 
     public int StepSize { get; init; }
 
@@ -66,8 +78,41 @@ internal sealed record OptimizerCase(string Name, string Optimizer, float Lr)
 
     public int TMax { get; init; }
 
-    /// <summary>CosineAnnealingLR's <c>eta_min</c> as a fraction of <see cref="Lr"/> (Keras's <c>alpha</c>).</summary>
+    /// <summary>CosineAnnealingLR's and CosineAnnealingWarmRestarts' <c>eta_min</c> as a fraction of <see cref="Lr"/> (Keras's <c>alpha</c>).</summary>
     public float EtaMinFraction { get; init; }
+
+    /// <summary>LinearLR's <c>start_factor</c>.</summary>
+    public float StartFactor { get; init; }
+
+    /// <summary>LinearLR's <c>end_factor</c>.</summary>
+    public float EndFactor { get; init; }
+
+    /// <summary>LinearLR's and PolynomialLR's <c>total_iters</c>.</summary>
+    public int TotalIters { get; init; }
+
+    /// <summary>PolynomialLR's <c>power</c>.</summary>
+    public float Power { get; init; }
+
+    /// <summary>MultiStepLR's <c>milestones</c>: distinct, because TorchSharp 0.107 multiplies by γ once at a repeated one (PyTorch by γ^count).</summary>
+    public int[] Milestones { get; init; } = [];
+
+    /// <summary>CosineAnnealingWarmRestarts' <c>T_0</c>.</summary>
+    public int T0 { get; init; }
+
+    /// <summary>CosineAnnealingWarmRestarts' <c>T_mult</c>.</summary>
+    public int TMult { get; init; }
+
+    /// <summary>OneCycleLR's <c>total_steps</c>; its <c>max_lr</c> is <see cref="Lr"/>.</summary>
+    public int TotalSteps { get; init; }
+
+    /// <summary>OneCycleLR's <c>pct_start</c>.</summary>
+    public float PctStart { get; init; }
+
+    /// <summary>OneCycleLR's <c>div_factor</c>.</summary>
+    public float DivFactor { get; init; }
+
+    /// <summary>OneCycleLR's <c>final_div_factor</c>.</summary>
+    public float FinalDivFactor { get; init; }
 
     public long Seed { get; init; }
 
@@ -111,6 +156,11 @@ internal sealed record OptimizerCase(string Name, string Optimizer, float Lr)
             new("adamax_weight_decay", "Adamax", 0.01f) { Beta1 = 0.8f, Beta2 = 0.99f, Eps = 1e-6f, WeightDecay = 0.1f },
             new("adadelta", "Adadelta", 1f) { Eps = 1e-6f },
             new("adadelta_weight_decay", "Adadelta", 0.5f) { Rho = 0.8f, Eps = 1e-5f, WeightDecay = 0.05f },
+            new("sgd_linear_lr", "SGD", 0.1f) { Momentum = 0.9f, Scheduler = "LinearLR", StartFactor = 0.25f, EndFactor = 1f, TotalIters = 8, Steps = 16 },
+            new("adam_polynomial_lr", "Adam", 0.01f) { Scheduler = "PolynomialLR", TotalIters = 12, Power = 0.9f, Steps = 16 },
+            new("sgd_multi_step_lr", "SGD", 0.1f) { Scheduler = "MultiStepLR", Milestones = [2, 5, 11], Gamma = 0.5f, Steps = 16 },
+            new("sgd_cosine_annealing_warm_restarts", "SGD", 0.1f) { Momentum = 0.9f, Scheduler = "CosineAnnealingWarmRestarts", T0 = 3, TMult = 2, EtaMinFraction = 0.05f, Steps = 24 },
+            new("adam_one_cycle_lr", "Adam", 0.01f) { Scheduler = "OneCycleLR", TotalSteps = 20, PctStart = 0.3f, DivFactor = 25f, FinalDivFactor = 1e4f, Steps = 20 },
         ];
         return [.. cases.Select((c, i) => c with { Seed = 2000 + i })];
     }
@@ -123,9 +173,6 @@ internal sealed record OptimizerCase(string Name, string Optimizer, float Lr)
 /// </summary>
 internal static class OptimizerGolden
 {
-    /// <summary>Optimizer steps per case.</summary>
-    public const int Steps = 10;
-
     private const double ReferenceTolerance = 1e-5;
 
     /// <summary>The two parameters of every case: a matrix whose length is a multiple of 16 and a vector whose length is not.</summary>
@@ -146,18 +193,20 @@ internal static class OptimizerGolden
         using var scope = NewDisposeScope();
         torch.manual_seed(c.Seed);
         var initial = Shapes.Select(s => Uniform(s)).ToArray();
-        var scales = (torch.rand(Steps) * 1.8) + 0.2;
-        var grads = Shapes.Select(s => Uniform([Steps, .. s]) * scales.view([Steps, .. s.Select(_ => 1L)])).ToArray();
+        var steps = c.Steps;
+        var scales = (torch.rand(steps) * 1.8) + 0.2;
+        var grads = Shapes.Select(s => Uniform([steps, .. s]) * scales.view([steps, .. s.Select(_ => 1L)])).ToArray();
         var parameters = initial.Select(t => new TorchParameter(t.clone())).ToArray();
         var transcript = c.Transcribed ? new TorchOptimTranscript(c, parameters) : null;
         var optimizer = c.Transcribed ? null : CreateOptimizer(c, parameters);
-        var scheduler = optimizer is null ? null : CreateScheduler(c, optimizer);
+        var scheduler = optimizer is null || c.SchedulerTranscribed ? null : CreateScheduler(c, optimizer);
+        var restarts = c.SchedulerTranscribed ? new CosineAnnealingWarmRestartsTranscript(c, optimizer!) : null;
 
         var trajectory = Shapes.Select(_ => new List<Tensor>()).ToArray();
         var clipped = Shapes.Select(_ => new List<Tensor>()).ToArray();
         var learningRates = new List<float>();
         var totalNorms = new List<float>();
-        for (var k = 0; k < Steps; k++)
+        for (var k = 0; k < steps; k++)
         {
             if (transcript is not null)
             {
@@ -204,6 +253,7 @@ internal static class OptimizerGolden
             }
 
             scheduler?.step();
+            restarts?.Step();
             for (var j = 0; j < parameters.Length; j++)
             {
                 trajectory[j].Add(parameters[j].detach().clone());
@@ -242,7 +292,7 @@ internal static class OptimizerGolden
         var m = new Dictionary<string, string>
         {
             ["optimizer"] = c.Optimizer,
-            ["steps"] = Invariant(Steps),
+            ["steps"] = Invariant(c.Steps),
             ["seed"] = Invariant(c.Seed),
             ["generator"] = TorchGolden.GeneratorDescription,
             ["lr"] = Invariant(c.Lr),
@@ -327,6 +377,39 @@ internal static class OptimizerGolden
                 m["T_max"] = Invariant(c.TMax);
                 m["eta_min_fraction"] = Invariant(c.EtaMinFraction);
                 break;
+            case "LinearLR":
+                m["scheduler"] = c.Scheduler;
+                m["start_factor"] = Invariant(c.StartFactor);
+                m["end_factor"] = Invariant(c.EndFactor);
+                m["total_iters"] = Invariant(c.TotalIters);
+                break;
+            case "PolynomialLR":
+                m["scheduler"] = c.Scheduler;
+                m["total_iters"] = Invariant(c.TotalIters);
+                m["power"] = Invariant(c.Power);
+                break;
+            case "MultiStepLR":
+                m["scheduler"] = c.Scheduler;
+                m["milestones"] = string.Join(",", c.Milestones.Select(x => Invariant(x)));
+                m["gamma"] = Invariant(c.Gamma);
+                break;
+            case "CosineAnnealingWarmRestarts":
+                m["scheduler"] = c.Scheduler;
+                m["scheduler_implementation"] = "transcript";
+                m["T_0"] = Invariant(c.T0);
+                m["T_mult"] = Invariant(c.TMult);
+                m["eta_min_fraction"] = Invariant(c.EtaMinFraction);
+                break;
+            case "OneCycleLR":
+                m["scheduler"] = c.Scheduler;
+                m["total_steps"] = Invariant(c.TotalSteps);
+                m["pct_start"] = Invariant(c.PctStart);
+                m["div_factor"] = Invariant(c.DivFactor);
+                m["final_div_factor"] = Invariant(c.FinalDivFactor);
+                m["anneal_strategy"] = "cos";
+                m["cycle_momentum"] = "false";
+                m["three_phase"] = "false";
+                break;
         }
 
         return m;
@@ -352,6 +435,11 @@ internal static class OptimizerGolden
         "StepLR" => optim.lr_scheduler.StepLR(optimizer, c.StepSize, c.Gamma),
         "ExponentialLR" => optim.lr_scheduler.ExponentialLR(optimizer, c.Gamma),
         "CosineAnnealingLR" => optim.lr_scheduler.CosineAnnealingLR(optimizer, c.TMax, c.EtaMin),
+        "LinearLR" => optim.lr_scheduler.LinearLR(optimizer, start_factor: c.StartFactor, end_factor: c.EndFactor, total_iters: c.TotalIters),
+        "PolynomialLR" => optim.lr_scheduler.PolynomialLR(optimizer, total_iters: c.TotalIters, power: c.Power),
+        "MultiStepLR" => optim.lr_scheduler.MultiStepLR(optimizer, c.Milestones, c.Gamma),
+        "OneCycleLR" => optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr: c.Lr, total_steps: c.TotalSteps, pct_start: c.PctStart, cycle_momentum: false, div_factor: c.DivFactor, final_div_factor: c.FinalDivFactor),
         _ => throw new InvalidOperationException($"{c.Name}: unknown scheduler {c.Scheduler}."),
     };
 
@@ -381,9 +469,10 @@ internal static class OptimizerGolden
             }
         }
 
-        for (var k = 0; k < Steps; k++)
+        var steps = c.Steps;
+        for (var k = 0; k < steps; k++)
         {
-            var grads = allGrads.Select(g => g.AsSpan(k * g.Length / Steps, g.Length / Steps).ToArray()).ToArray();
+            var grads = allGrads.Select(g => g.AsSpan(k * g.Length / steps, g.Length / steps).ToArray()).ToArray();
             reference.Clip(grads);
             var lr = reference.LearningRate(k);
             if (c.Scheduler is not null)
@@ -472,8 +561,34 @@ internal static class OptimizerGolden
             "StepLR" => c.Lr * Math.Pow(c.Gamma, k / c.StepSize),
             "ExponentialLR" => c.Lr * Math.Pow(c.Gamma, k),
             "CosineAnnealingLR" => c.EtaMin + ((c.Lr - c.EtaMin) * (1 + Math.Cos(Math.PI * k / c.TMax)) / 2),
+            "LinearLR" => c.Lr * (c.StartFactor + ((c.EndFactor - (double)c.StartFactor) * Math.Min(k, c.TotalIters) / c.TotalIters)),
+            "PolynomialLR" => c.Lr * Math.Pow(1 - ((double)Math.Min(k, c.TotalIters) / c.TotalIters), c.Power),
+            "MultiStepLR" => c.Lr * Math.Pow(c.Gamma, c.Milestones.Count(m => m <= k)),
+            "CosineAnnealingWarmRestarts" => WarmRestart(k),
+            "OneCycleLR" => OneCycle(k),
             _ => c.Lr,
         };
+
+        /// <summary>SGDR as its paper states it: cycle i lasts T_0·T_mult^i steps and anneals from lr to eta_min along a half cosine.</summary>
+        private double WarmRestart(int k)
+        {
+            var (start, length) = (0, c.T0);
+            while (k >= start + length)
+            {
+                (start, length) = (start + length, length * c.TMult);
+            }
+
+            return c.EtaMin + ((c.Lr - c.EtaMin) * (1 + Math.Cos(Math.PI * (k - start) / length)) / 2);
+        }
+
+        /// <summary>The two-phase 1cycle policy with cosine annealing: lr/div → lr over steps 0..pct·N - 1, then → lr/(div·final_div) at step N - 1.</summary>
+        private double OneCycle(int k)
+        {
+            var (initial, peakStep) = ((double)c.Lr / c.DivFactor, ((double)c.PctStart * c.TotalSteps) - 1);
+            var minimum = initial / c.FinalDivFactor;
+            static double Anneal(double from, double to, double x) => to + ((from - to) * (1 + Math.Cos(Math.PI * x)) / 2);
+            return k <= peakStep ? Anneal(initial, c.Lr, k / peakStep) : Anneal(c.Lr, minimum, (k - peakStep) / (c.TotalSteps - 1 - peakStep));
+        }
 
         public void Update(int j, double[] theta, double[] g, double lr)
         {

@@ -34,6 +34,12 @@ internal sealed class ConfigReader
     /// <summary>Formats a whole number.</summary>
     public static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Formats whole numbers as a comma-separated list.</summary>
+    public static string Format(IEnumerable<long> values) => string.Join(",", values.Select(Format));
+
+    /// <summary>Formats floats as a comma-separated list, each in round-trip form.</summary>
+    public static string Format(IEnumerable<float> values) => string.Join(",", values.Select(Format));
+
     /// <summary>Formats a flag as <c>true</c> or <c>false</c>.</summary>
     public static string Format(bool value) => value ? "true" : "false";
 
@@ -71,6 +77,14 @@ internal sealed class ConfigReader
             ? value
             : throw Malformed(key, text, "a whole number");
     }
+
+    /// <summary>The comma-separated whole numbers at <paramref name="key"/>, which must be present (empty text for none).</summary>
+    public long[] RequiredLongList(string key) => List(key, "a comma-separated list of whole numbers", (string text, out long value)
+        => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value));
+
+    /// <summary>The comma-separated floats at <paramref name="key"/>, which must be present (empty text for none).</summary>
+    public float[] RequiredFloatList(string key) => List(key, "a comma-separated list of numbers", (string text, out float value)
+        => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value));
 
     /// <summary>The flag at <paramref name="key"/> (<c>true</c> or <c>false</c>), or <paramref name="defaultValue"/> when absent.</summary>
     public bool Bool(string key, bool defaultValue) => Text(key) switch
@@ -117,6 +131,29 @@ internal sealed class ConfigReader
                 _parameterName);
         }
     }
+
+    private T[] List<T>(string key, string expected, Parser<T> parse)
+    {
+        var text = Text(key) ?? throw Missing(key);
+        if (text.Length == 0)
+        {
+            return [];
+        }
+
+        var parts = text.Split(',');
+        var values = new T[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!parse(parts[i], out values[i]))
+            {
+                throw Malformed(key, text, expected);
+            }
+        }
+
+        return values;
+    }
+
+    private delegate bool Parser<T>(string text, out T value);
 
     private ArgumentException Malformed(string key, string text, string expected)
         => new($"{_owner}: setting '{key}' must be {expected} (invariant culture) but is '{text}'.", _parameterName);

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Rnn.Optimizers;
 
 /// <summary>
@@ -16,23 +14,15 @@ public sealed class ExponentialDecay : LearningRateSchedule
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range.</exception>
     public ExponentialDecay(long decaySteps, float decayRate, bool staircase = false)
     {
-        if (decaySteps < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, $"Schedule 'exponential_decay' expects decaySteps >= 1 but received {decaySteps}.");
-        }
-
-        if (!(decayRate > 0f) || float.IsInfinity(decayRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(decayRate), decayRate, $"Schedule 'exponential_decay' expects a positive, finite decayRate but received {decayRate.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
-        DecaySteps = decaySteps;
-        DecayRate = decayRate;
+        DecaySteps = ScheduleGuard.Steps(Title, decaySteps, nameof(decaySteps));
+        DecayRate = ScheduleGuard.Positive(Title, decayRate, nameof(decayRate));
         Staircase = staircase;
     }
 
+    private const string Title = "exponential_decay";
+
     /// <inheritdoc/>
-    public override string Name => "exponential_decay";
+    public override string Name => Title;
 
     /// <summary>Steps over which the rate is multiplied by <see cref="DecayRate"/>.</summary>
     public long DecaySteps { get; }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Rnn.Optimizers;
 
 /// <summary>
@@ -15,22 +13,14 @@ public sealed class StepDecay : LearningRateSchedule
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range.</exception>
     public StepDecay(long stepSize, float gamma = 0.1f)
     {
-        if (stepSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, $"Schedule 'step_decay' expects stepSize >= 1 but received {stepSize}.");
-        }
-
-        if (!(gamma > 0f) || float.IsInfinity(gamma))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gamma), gamma, $"Schedule 'step_decay' expects a positive, finite gamma but received {gamma.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
-        StepSize = stepSize;
-        Gamma = gamma;
+        StepSize = ScheduleGuard.Steps(Title, stepSize, nameof(stepSize));
+        Gamma = ScheduleGuard.Positive(Title, gamma, nameof(gamma));
     }
 
+    private const string Title = "step_decay";
+
     /// <inheritdoc/>
-    public override string Name => "step_decay";
+    public override string Name => Title;
 
     /// <summary>Steps between decays.</summary>
     public long StepSize { get; }

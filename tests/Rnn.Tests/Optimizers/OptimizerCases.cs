@@ -42,6 +42,14 @@ public static class OptimizerCases
         ["radam_global_clip_norm_step_decay"] = () => new RAdam(0.02f) { GlobalClipNorm = 1.5f, Schedule = new StepDecay(4, 0.5f) },
         ["adamax_clip_norm_exponential_decay"] = () => new Adamax(0.02f) { ClipNorm = 1f, Schedule = new ExponentialDecay(4, 0.5f, staircase: false) },
         ["adadelta_clip_value_step_decay"] = () => new Adadelta(1f) { ClipValue = 0.3f, Schedule = new StepDecay(3, 0.5f) },
+        ["sgd_momentum_one_cycle"] = () => new Sgd(0.1f, momentum: 0.9f) { Schedule = new OneCycle(20, pctStart: 0.25f) },
+        ["adam_cosine_decay_warmup"] = () => new Adam(0.02f) { Schedule = new CosineDecay(12, 0.1f, warmupSteps: 5) },
+        ["adamw_cosine_decay_restarts"] = () => new AdamW(0.02f) { Schedule = new CosineDecayRestarts(3, tMul: 2f, mMul: 0.8f, alpha: 0.05f) },
+        ["rmsprop_polynomial_decay_cycle"] = () => new RmsProp(0.01f) { Schedule = new PolynomialDecay(6, endFactor: 0.1f, power: 2f, cycle: true) },
+        ["nadam_linear_schedule"] = () => new NAdam(0.02f) { Schedule = new LinearSchedule(0.1f, 1f, 8) },
+        ["radam_piecewise_constant_decay"] = () => new RAdam(0.02f) { Schedule = new PiecewiseConstantDecay([4, 9], [1f, 0.4f, 0.1f]) },
+        ["adamax_multi_step_decay"] = () => new Adamax(0.02f) { Schedule = new MultiStepDecay([3, 7, 7], 0.5f) },
+        ["adagrad_inverse_time_decay"] = () => new Adagrad(0.1f) { Schedule = new InverseTimeDecay(4, 0.5f, staircase: true) },
     };
 
     /// <summary>The case names.</summary>

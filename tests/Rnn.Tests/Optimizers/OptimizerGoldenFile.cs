@@ -121,6 +121,11 @@ public sealed class OptimizerGoldenFile
             "StepLR" => new StepDecay(Long("step_size"), Float("gamma")),
             "ExponentialLR" => new ExponentialDecay(decaySteps: 1, Float("gamma")),
             "CosineAnnealingLR" => new CosineDecay(Long("T_max"), Float("eta_min_fraction")),
+            "LinearLR" => new LinearSchedule(Float("start_factor"), Float("end_factor"), Long("total_iters")),
+            "PolynomialLR" => new PolynomialDecay(Long("total_iters"), power: Float("power")),
+            "MultiStepLR" => new MultiStepDecay(Metadata["milestones"].Split(',').Select(m => long.Parse(m, NumberStyles.None, CultureInfo.InvariantCulture)), Float("gamma")),
+            "CosineAnnealingWarmRestarts" => new CosineDecayRestarts(Long("T_0"), tMul: Float("T_mult"), alpha: Float("eta_min_fraction")),
+            "OneCycleLR" => new OneCycle(Long("total_steps"), Float("pct_start"), Float("div_factor"), Float("final_div_factor")),
             var other => throw new InvalidDataException($"Optimizer golden file '{Name}' has an unknown scheduler '{other}'."),
         };
         return optimizer;

@@ -40,14 +40,7 @@ public sealed class ReferenceOptimizer
         }
     }
 
-    private double LearningRate(long k, double baseRate) => _optimizer.Schedule switch
-    {
-        null => baseRate,
-        StepDecay s => baseRate * Math.Pow(s.Gamma, Math.Floor((double)k / s.StepSize)),
-        ExponentialDecay e => baseRate * Math.Pow(e.DecayRate, e.Staircase ? Math.Floor((double)k / e.DecaySteps) : (double)k / e.DecaySteps),
-        CosineDecay c => baseRate * (c.Alpha + ((1 - c.Alpha) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(k, c.DecaySteps) / c.DecaySteps)))),
-        var other => throw new NotSupportedException(other.Name),
-    };
+    private double LearningRate(long k, double baseRate) => _optimizer.Schedule is { } schedule ? ReferenceSchedule.Rate(schedule, k, baseRate) : baseRate;
 
     private void Clip(double[][] grads)
     {

@@ -171,13 +171,21 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal(expected, TestUtil.Span(Sequential.Load(path).Predict(ids)).ToArray());
     }
 
+    /// <summary>
+    /// 40 samples in batches of 8 are 5 steps an epoch: the file is saved after step 10 and training goes on to
+    /// step 20, so each schedule is resumed in the middle of its shape (a warmup, a cycle, between boundaries).
+    /// </summary>
     [Theory]
-    [InlineData("adam")]
-    [InlineData("nadam")]
-    [InlineData("radam")]
-    [InlineData("adamax")]
-    [InlineData("adadelta")]
-    public void Load_WithOptimizerState_ResumesTrainingExactlyAsIfNeverSaved(string optimizer)
+    [InlineData("adam", "cosine_decay")]
+    [InlineData("nadam", "cosine_decay_warmup")]
+    [InlineData("radam", "cosine_decay_restarts")]
+    [InlineData("adamax", "one_cycle")]
+    [InlineData("adadelta", "polynomial_decay")]
+    [InlineData("adam", "piecewise_constant_decay")]
+    [InlineData("nadam", "multi_step_decay")]
+    [InlineData("radam", "inverse_time_decay")]
+    [InlineData("adamax", "linear")]
+    public void Load_WithOptimizerState_ResumesTrainingExactlyAsIfNeverSaved(string optimizer, string schedule)
     {
         var x = TestUtil.RandomTensor(3, 40, 5, 3);
         var y = TestUtil.RandomTensor(4, 40, 2);
@@ -195,7 +203,18 @@ public sealed class ModelFileTests : IDisposable
                 _ => new Adadelta(weightDecay: 0.01f),
             };
             o.GlobalClipNorm = 1f;
-            o.Schedule = new CosineDecay(40);
+            o.Schedule = schedule switch
+            {
+                "cosine_decay" => new CosineDecay(40),
+                "cosine_decay_warmup" => new CosineDecay(20, 0.1f, warmupSteps: 12, warmupStartFactor: 0.1f),
+                "cosine_decay_restarts" => new CosineDecayRestarts(3, tMul: 1.5f, mMul: 0.9f, alpha: 0.1f),
+                "one_cycle" => new OneCycle(20),
+                "polynomial_decay" => new PolynomialDecay(7, 0.2f, 2f, cycle: true),
+                "piecewise_constant_decay" => new PiecewiseConstantDecay([6, 10, 14], [1f, 0.5f, 0.8f, 0.1f]),
+                "multi_step_decay" => new MultiStepDecay([4, 11, 11], 0.5f),
+                "inverse_time_decay" => new InverseTimeDecay(3, 0.7f),
+                _ => new LinearSchedule(0.2f, 1f, 15),
+            };
             m.Compile(o, Loss.Huber(0.5f), Metric.MeanAbsoluteError);
             return m;
         }
@@ -208,6 +227,7 @@ public sealed class ModelFileTests : IDisposable
 
         var resumed = Sequential.Load(path);
         Assert.Equal(optimizer, resumed.Optimizer!.Name);
+        Assert.Equal(original.Optimizer!.Schedule!.GetConfig(), resumed.Optimizer.Schedule!.GetConfig());
         var afterLoad = resumed.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
         Assert.Equal(continued["loss"], afterLoad["loss"]);
         Assert.Equal(continued["mean_absolute_error"], afterLoad["mean_absolute_error"]);
