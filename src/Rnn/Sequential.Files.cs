@@ -52,6 +52,7 @@ public sealed partial class Sequential
     public void LoadStateDict(IEnumerable<NamedTensor> tensors, bool strict = true, Func<string, string?>? rename = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
+        using var call = EnterCall(nameof(LoadStateDict));
         RequireBuilt("LoadStateDict");
         var byName = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);
         foreach (var tensor in tensors)
@@ -116,6 +117,7 @@ public sealed partial class Sequential
     public void SaveWeights(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        using var call = EnterCall(nameof(SaveWeights));
         SafeTensors.Write(path, GetStateDict());
     }
 
@@ -280,6 +282,7 @@ public sealed partial class Sequential
         int? backupEpoch = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        using var call = EnterCall(nameof(Save));
         RequireBuilt("Save");
         if (includeOptimizer && (Optimizer is null || Loss is null))
         {

@@ -23,6 +23,12 @@ namespace Rnn;
 /// </code>
 /// Data is batch first: x [samples, ...] and y [samples, ...]. With a seed, initialization, dropout and
 /// shuffling are reproducible: the same seed gives bitwise the same weights and history.
+/// <para>
+/// A model runs one call at a time (its layers reuse their buffers between calls): a call from a second thread while
+/// <c>Fit</c>, <c>Predict</c> or another call runs throws <see cref="InvalidOperationException"/> rather than mixing
+/// their numbers. Give each thread its own model (load the same file once per thread), or take a lock. Callbacks may
+/// call the model from inside <c>Fit</c>'s own thread.
+/// </para>
 /// </summary>
 public sealed partial class Sequential
 {
@@ -358,6 +364,7 @@ public sealed partial class Sequential
         Tensor<float>? sampleWeight = null, Tensor<float>? validationSampleWeight = null, IEnumerable<Callback>? callbacks = null, int verbose = 1,
         NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, int initialEpoch = 0, CancellationToken cancellationToken = default)
     {
+        using var call = EnterCall(nameof(Fit));
         var (optimizer, loss) = RequireCompiled(nameof(Fit));
         CheckFitArguments(epochs, initialEpoch, verbose, onNonFiniteLoss);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -462,6 +469,7 @@ public sealed partial class Sequential
         IEnumerable<Callback>? callbacks = null, int verbose = 1, NonFiniteLoss onNonFiniteLoss = NonFiniteLoss.Throw, int initialEpoch = 0,
         CancellationToken cancellationToken = default)
     {
+        using var call = EnterCall(nameof(Fit));
         var (optimizer, loss) = RequireCompiled(nameof(Fit));
         ArgumentNullException.ThrowIfNull(data);
         CheckFitArguments(epochs, initialEpoch, verbose, onNonFiniteLoss);
@@ -622,6 +630,7 @@ public sealed partial class Sequential
     /// <exception cref="TrainingDivergedException">The loss is NaN or infinite; no weight changed.</exception>
     public float TrainOnBatch(Tensor<float> x, Tensor<float> y, Tensor<float>? sampleWeight = null, IReadOnlyDictionary<int, float>? classWeight = null)
     {
+        using var call = EnterCall(nameof(TrainOnBatch));
         var (optimizer, loss) = RequireCompiled(nameof(TrainOnBatch));
         var rows = CheckData(x, y, "x", "y");
         CheckStatefulBatches(rows, rows, "samples");
@@ -645,6 +654,7 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException">The data does not suit the model.</exception>
     public IReadOnlyDictionary<string, float> Evaluate(Tensor<float> x, Tensor<float> y, int batchSize = 32, int verbose = 0, Tensor<float>? sampleWeight = null)
     {
+        using var call = EnterCall(nameof(Evaluate));
         var (_, loss) = RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CheckVerbose(verbose);
@@ -669,6 +679,7 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException">A batch does not suit the model (the message names it).</exception>
     public IReadOnlyDictionary<string, float> Evaluate(BatchSource data, int verbose = 0)
     {
+        using var call = EnterCall(nameof(Evaluate));
         var (_, loss) = RequireCompiled(nameof(Evaluate));
         ArgumentNullException.ThrowIfNull(data);
         CheckVerbose(verbose);
@@ -688,6 +699,7 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException">The data does not suit the model.</exception>
     public Tensor<float> Predict(Tensor<float> x, int batchSize = 32)
     {
+        using var call = EnterCall(nameof(Predict));
         var samples = CheckInputs(x, "x");
         var plan = PlanFor(x, null, Math.Min(batchSize, samples));
         var output = TensorExtensions.Zeros([samples, .. plan.OutputShape[1..]]);
@@ -703,6 +715,7 @@ public sealed partial class Sequential
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Predict(Tensor<float> x, Tensor<float> output, int batchSize = 32)
     {
+        using var call = EnterCall(nameof(Predict));
         ArgumentNullException.ThrowIfNull(output);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var samples = CheckInputs(x, "x");
@@ -744,6 +757,7 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException">A batch does not suit the model, or its outputs differ in shape (apart from the sample count) from the first batch's, so that they cannot be stacked; the message names the batch.</exception>
     public Tensor<float> Predict(BatchSource data)
     {
+        using var call = EnterCall(nameof(Predict));
         ArgumentNullException.ThrowIfNull(data);
         var batches = BatchCountOf(data, nameof(data));
         var outputs = new List<float[]>(batches);
@@ -831,6 +845,7 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException">The number or lengths of the arrays differ from the parameters'.</exception>
     public void SetWeights(IReadOnlyList<float[]> weights)
     {
+        using var call = EnterCall(nameof(SetWeights));
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.Count != _parameters.Length)
         {
@@ -912,6 +927,7 @@ public sealed partial class Sequential
     /// <summary>Forgets the carried states of every <see cref="Recurrent.Stateful"/> layer (Keras's <c>reset_states</c>): the next batch starts from zeros.</summary>
     public void ResetStates()
     {
+        using var call = EnterCall(nameof(ResetStates));
         foreach (var layer in _layers.OfType<Recurrent>())
         {
             layer.ResetStates();

@@ -219,6 +219,7 @@ public sealed class StreamingSession
         }
 
         input.CopyTo(x);
+        using var call = _model.EnterCall("a streaming step");
         plan.Forward(_model.Layers, training: false, _hidden, _cells);
         y.CopyTo(output);
         Steps += plan.InputShape[1];
