@@ -22,7 +22,7 @@ public sealed partial class Sequential
         {
             throw new InvalidOperationException(
                 $"Model '{Name}' is busy: {operation} was called on thread {me} while thread {inside} is running the model. A model runs one call "
-                + "at a time (its layers reuse their buffers); give each thread its own model (Sequential.Load the same file once per thread) "
+                + "at a time (its layers reuse their buffers); give each thread its own model (model.Clone()) "
                 + "or take a lock around the calls.");
         }
 

@@ -30,6 +30,40 @@ public sealed partial class Sequential
     private const string OrderTensor = TrainingPrefix + "order";
 
     /// <summary>
+    /// A new model with this one's layers (types, names, settings, frozen flags) and a copy of its weights, not compiled:
+    /// Keras's <c>clone_model</c> followed by <c>set_weights</c>. Its predictions are bitwise this model's, and the two
+    /// share nothing afterwards, so each thread of a server can predict with its own clone at the same time. A stateful
+    /// layer's carried state is not copied (the clone starts from zeros).
+    /// </summary>
+    /// <param name="customLayers">Factories by full type name for the <see cref="CustomLayer"/>s of the model, as for <see cref="Load(string, IReadOnlyDictionary{string, CustomLayerFactory}?)"/>; null when there are none.</param>
+    /// <returns>The clone, built.</returns>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    /// <exception cref="ArgumentException">A custom layer has no factory in <paramref name="customLayers"/>.</exception>
+    public Sequential Clone(IReadOnlyDictionary<string, CustomLayerFactory>? customLayers = null)
+    {
+        using var call = EnterCall(nameof(Clone));
+        RequireBuilt("Clone");
+        var clone = new Sequential([], Seed, Name);
+        foreach (var layer in _layers)
+        {
+            if (layer is CustomLayer && customLayers?.ContainsKey(layer.TypeName) != true)
+            {
+                throw new ArgumentException(
+                    $"Layer '{layer.Name}' is a custom layer ({layer.TypeName}): pass its factory, Clone(new Dictionary<string, CustomLayerFactory> {{ [\"{layer.TypeName}\"] = (name, settings) => ... }}).",
+                    nameof(customLayers));
+            }
+
+            var twin = LayerFactory.Create(layer.TypeName, layer.Name, layer.GetConfig(), customLayers);
+            twin.Trainable = layer.Trainable;
+            clone._layers.Add(twin);
+        }
+
+        clone.Build(_inputShape);
+        clone.LoadStateDict(GetStateDict());
+        return clone;
+    }
+
+    /// <summary>
     /// The weights as a PyTorch state dict: every parameter under <c>{layer name}.{PyTorch name}</c> (for example
     /// <c>lstm.weight_ih_l0</c>), in <see cref="Parameters"/> order, sharing the parameters' storage.
     /// </summary>

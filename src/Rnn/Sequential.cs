@@ -26,7 +26,7 @@ namespace Rnn;
 /// <para>
 /// A model runs one call at a time (its layers reuse their buffers between calls): a call from a second thread while
 /// <c>Fit</c>, <c>Predict</c> or another call runs throws <see cref="InvalidOperationException"/> rather than mixing
-/// their numbers. Give each thread its own model (load the same file once per thread), or take a lock. Callbacks may
+/// their numbers. Give each thread its own model (<see cref="Clone"/>), or take a lock. Callbacks may
 /// call the model from inside <c>Fit</c>'s own thread.
 /// </para>
 /// </summary>
