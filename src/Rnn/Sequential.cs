@@ -480,6 +480,7 @@ public sealed partial class Sequential
             BatchCountOf(validationData, nameof(validationData));
         }
 
+        using var prefetch = new BatchPrefetch(data);
         return RunEpochs(
             optimizer,
             loss,
@@ -487,7 +488,8 @@ public sealed partial class Sequential
             batches,
             batches,
             shuffle,
-            (int[] order, int batch, out int count, out ReadOnlySpan<float> weights) => PlanForSourceBatch(data, order[batch], nameof(data), loss, classWeight, out count, out weights),
+            (int[] order, int batch, out int count, out ReadOnlySpan<float> weights) => PlanForSourceBatch(
+                prefetch, data, order[batch], batch + 1 < batches ? order[batch + 1] : -1, nameof(data), loss, classWeight, out count, out weights),
             data.OnEpochEnd,
             validationData is null ? null : () => EvaluateSource(validationData, loss),
             callbacks,
@@ -763,10 +765,10 @@ public sealed partial class Sequential
         var outputs = new List<float[]>(batches);
         int[]? rowShape = null;
         var samples = 0;
+        using var prefetch = new BatchPrefetch(data);
         for (var index = 0; index < batches; index++)
         {
-            var item = data.GetBatch(index)
-                ?? throw new InvalidOperationException($"Model '{Name}': {data.GetType().Name}.GetBatch({index}) returned null; a batch source must return a batch for every index below BatchCount.");
+            var item = GetBatch(prefetch, data, index, index + 1 < batches ? index + 1 : -1);
             ExecutionPlan plan;
             int count;
             try
@@ -1072,9 +1074,10 @@ public sealed partial class Sequential
     /// <summary>Batch <paramref name="index"/> of <paramref name="source"/>, checked and copied into its plan, with the weight of every sample-step.</summary>
     /// <exception cref="ArgumentException">The batch does not suit the model, its loss or its weights; the message names the batch.</exception>
     private ExecutionPlan PlanForSourceBatch(
-        BatchSource source, int index, string argument, Loss loss, IReadOnlyDictionary<int, float>? classWeight, out int count, out ReadOnlySpan<float> weights)
+        BatchPrefetch prefetch, BatchSource source, int index, int following, string argument, Loss loss, IReadOnlyDictionary<int, float>? classWeight,
+        out int count, out ReadOnlySpan<float> weights)
     {
-        var item = GetBatch(source, index);
+        var item = GetBatch(prefetch, source, index, following);
         ExecutionPlan plan;
         SampleWeighting weighting;
         try
@@ -1108,9 +1111,10 @@ public sealed partial class Sequential
         var sum = 0.0;
         var samples = 0L;
         var batches = BatchCountOf(source, argument);
+        using var prefetch = new BatchPrefetch(source);
         for (var index = 0; index < batches; index++)
         {
-            var plan = PlanForSourceBatch(source, index, argument, loss, null, out var count, out var weights);
+            var plan = PlanForSourceBatch(prefetch, source, index, index + 1 < batches ? index + 1 : -1, argument, loss, null, out var count, out var weights);
             sum += (double)EvaluateBatch(plan, weights, loss) * count;
             samples += count;
         }
@@ -1145,8 +1149,8 @@ public sealed partial class Sequential
         }
     }
 
-    private DataBatch GetBatch(BatchSource source, int index)
-        => source.GetBatch(index)
+    private DataBatch GetBatch(BatchPrefetch prefetch, BatchSource source, int index, int following)
+        => prefetch.Get(index, following)
             ?? throw new InvalidOperationException($"Model '{Name}': {source.GetType().Name}.GetBatch({index}) returned null; a batch source must return a batch for every index below BatchCount.");
 
     private int BatchCountOf(BatchSource source, string argument)

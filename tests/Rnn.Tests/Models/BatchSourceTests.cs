@@ -196,9 +196,60 @@ public class BatchSourceTests
     }
 
     /// <summary>Rows of tensors in batches of a fixed size, recording what the model asks for.</summary>
+    [Fact]
+    public void Prefetch_MakesTheNextBatchOnAnotherThread_WithBitwiseTheSameTraining()
+    {
+        var x = TestUtil.RandomTensor(11, 40, Time, Features);
+        var y = Labels(12, 40, 3);
+        var (xv, yv) = (TestUtil.RandomTensor(13, 12, Time, Features), Labels(14, 12, 3));
+        var plain = new RowSource(x, y, 6);
+        var ahead = new RowSource(x, y, 6) { PrefetchBatches = true };
+        var plainValidation = new RowSource(xv, yv, 5);
+        var aheadValidation = new RowSource(xv, yv, 5) { PrefetchBatches = true };
+
+        var (one, two) = (Classifier(), Classifier());
+        var expected = one.Fit(plain, epochs: 3, validationData: plainValidation, shuffle: true, verbose: 0);
+        var actual = two.Fit(ahead, epochs: 3, validationData: aheadValidation, shuffle: true, verbose: 0);
+
+        foreach (var key in expected.Keys)
+        {
+            Assert.Equal(expected[key], actual[key]);
+        }
+
+        Assert.Equal(one.GetWeights(), two.GetWeights());
+        Assert.Equal(plain.Requests, ahead.Requests);          // the same shuffled order, each batch once
+        Assert.Equal(plain.EpochEnds, ahead.EpochEnds);
+        Assert.Equal((1, false), ahead.Overlap);               // one batch at a time, none while OnEpochEnd runs
+        Assert.Contains(ahead.Threads, id => id != Environment.CurrentManagedThreadId);
+        Assert.Single(plain.Threads);
+        Assert.Equal(Values(one.Predict(new RowSource(xv, yv, 5))), Values(two.Predict(new RowSource(xv, yv, 5) { PrefetchBatches = true })));
+        Assert.Equal(one.Evaluate(plainValidation), two.Evaluate(aheadValidation));
+    }
+
+    [Fact]
+    public void Prefetch_AnExceptionOfAPrefetchedBatch_ComesOutWhereThatBatchIsUsed()
+    {
+        var source = new RowSource(TestUtil.RandomTensor(15, 30, Time, Features), Labels(16, 30, 3), 5)
+        {
+            PrefetchBatches = true,
+            Corrupt = (index, batch) => index == 3 ? throw new IOException("disk gone at batch 3") : batch,
+        };
+        var model = Classifier();
+        var before = model.GetWeights();
+
+        var error = Assert.Throws<IOException>(() => model.Fit(source, epochs: 1, shuffle: false, verbose: 0));
+
+        Assert.Equal("disk gone at batch 3", error.Message);
+        Assert.Equal([0, 1, 2, 3], source.Requests);           // nothing asked for after the failure
+        Assert.NotEqual(before, model.GetWeights());            // batches 0-2 trained, as without prefetching
+    }
+
+    private static float[] Values(Tensor<float> tensor) => TestUtil.Span(tensor).ToArray();
+
     private sealed class RowSource(Tensor<float> x, Tensor<float> y, int batchSize, Tensor<float>? weights = null) : BatchSource
     {
         private readonly int _rows = (int)x.Lengths[0];
+        private int _making;
 
         public List<int> Requests { get; } = [];
 
@@ -206,16 +257,46 @@ public class BatchSourceTests
 
         public Func<int, DataBatch, DataBatch>? Corrupt { get; init; }
 
+        public bool PrefetchBatches { get; init; }
+
+        /// <summary>The most GetBatch calls that ran at once, and whether one ran during OnEpochEnd.</summary>
+        public (int MostAtOnce, bool DuringEpochEnd) Overlap { get; private set; }
+
+        public HashSet<int> Threads { get; } = [];
+
+        public override bool Prefetch => PrefetchBatches;
+
         public override int BatchCount => (_rows + batchSize - 1) / batchSize;
 
         public override DataBatch GetBatch(int index)
         {
-            Requests.Add(index);
-            var rows = Enumerable.Range(index * batchSize, Math.Min(batchSize, _rows - (index * batchSize))).ToArray();
-            var batch = new DataBatch(Batching.GatherRows(x, rows), Batching.GatherRows(y, rows), weights is null ? null : Batching.GatherRows(weights, rows));
-            return Corrupt is null ? batch : Corrupt(index, batch);
+            var making = Interlocked.Increment(ref _making);
+            try
+            {
+                lock (Requests)
+                {
+                    Overlap = (Math.Max(Overlap.MostAtOnce, making), Overlap.DuringEpochEnd);
+                    Requests.Add(index);
+                    Threads.Add(Environment.CurrentManagedThreadId);
+                }
+
+                var rows = Enumerable.Range(index * batchSize, Math.Min(batchSize, _rows - (index * batchSize))).ToArray();
+                var batch = new DataBatch(Batching.GatherRows(x, rows), Batching.GatherRows(y, rows), weights is null ? null : Batching.GatherRows(weights, rows));
+                return Corrupt is null ? batch : Corrupt(index, batch);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _making);
+            }
         }
 
-        public override void OnEpochEnd() => EpochEnds.Add(Requests.Count);
+        public override void OnEpochEnd()
+        {
+            lock (Requests)
+            {
+                Overlap = (Overlap.MostAtOnce, Overlap.DuringEpochEnd || Volatile.Read(ref _making) != 0);
+                EpochEnds.Add(Requests.Count);
+            }
+        }
     }
 }
