@@ -29,7 +29,10 @@ internal sealed class BatchPrefetch(BatchSource source) : IDisposable
         if (following >= 0 && source.Prefetch)
         {
             _nextIndex = following;
-            _next = Task.Run(() => source.GetBatch(following));
+            // PreferFairness queues it to the pool's global queue, from which a waiting thread cannot take it to run it
+            // inline: the batch is always made on another thread, ahead of time, not on demand when the pool is busy.
+            _next = Task.Factory.StartNew(
+                () => source.GetBatch(following), CancellationToken.None, TaskCreationOptions.PreferFairness | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
         }
 
         return batch;
