@@ -233,7 +233,7 @@ public sealed class Auc : Metric
         config["multi_label"] = MultiLabel ? "true" : "false";
         if (_labelWeights is not null)
         {
-            config["label_weights"] = string.Join(",", _labelWeights.Select(w => w.ToString("R", CultureInfo.InvariantCulture)));
+            config["label_weights"] = Optimizers.ConfigReader.Format(_labelWeights);
         }
 
         config["from_logits"] = FromLogits ? "true" : "false";
@@ -242,7 +242,7 @@ public sealed class Auc : Metric
     /// <summary>Rebuilds the metric from <see cref="Metric.GetConfig"/> settings (the <c>auc</c> case of <see cref="Metric.FromConfig"/>).</summary>
     internal static Auc FromConfig(Optimizers.ConfigReader read, string? name, string parameterName)
     {
-        var numThresholds = read.RequiredLong("num_thresholds");
+        var numThresholds = read.RequiredInt("num_thresholds");
         var curve = read.Text("curve") switch
         {
             null or "ROC" => AucCurve.Roc,
@@ -256,17 +256,12 @@ public sealed class Auc : Metric
             "majoring" => AucSummationMethod.Majoring,
             var other => throw new ArgumentException($"{read.Owner} has summation method '{other}', but it must be interpolation, minoring or majoring.", parameterName),
         };
-        float[]? labelWeights = read.Text("label_weights") is { } text
-            ? [.. text.Split(',').Select(part => float.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var w)
-                ? w
-                : throw new ArgumentException($"{read.Owner}: setting 'label_weights' must be numbers separated by commas (invariant culture) but is '{text}'.", parameterName))]
-            : null;
         return new Auc(
-            numThresholds is >= int.MinValue and <= int.MaxValue ? (int)numThresholds : throw new ArgumentException($"{read.Owner}'s setting 'num_thresholds' is {numThresholds}, which is no int.", parameterName),
+            numThresholds,
             curve,
             summation,
             read.Bool("multi_label", false),
-            labelWeights,
+            read.OptionalFloatList("label_weights"),
             read.Bool("from_logits", false),
             name);
     }

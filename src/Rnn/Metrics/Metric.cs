@@ -184,10 +184,10 @@ public abstract class Metric
             "mean_absolute_percentage_error" => new MeanAbsolutePercentageError(name),
             "logcosh" => new LogCoshError(name),
             "cosine_similarity" => new CosineSimilarity(name),
-            "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
-            "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(OptionalInt(read, "k", nameof(config)) ?? 5, name),
-            "precision" => new Precision(read.OptionalFloat("threshold"), OptionalInt(read, "class_id", nameof(config)), OptionalInt(read, "top_k", nameof(config)), name),
-            "recall" => new Recall(read.OptionalFloat("threshold"), OptionalInt(read, "class_id", nameof(config)), OptionalInt(read, "top_k", nameof(config)), name),
+            "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(read.OptionalInt("k") ?? 5, name),
+            "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(read.OptionalInt("k") ?? 5, name),
+            "precision" => new Precision(read.OptionalFloat("threshold"), read.OptionalInt("class_id"), read.OptionalInt("top_k"), name),
+            "recall" => new Recall(read.OptionalFloat("threshold"), read.OptionalInt("class_id"), read.OptionalInt("top_k"), name),
             "auc" => Auc.FromConfig(read, name, nameof(config)),
             "fbeta_score" => new FBetaScore(FBetaScore.ParseAverage(read.Owner, read.Text("average"), nameof(config)), read.Float("beta", 1f), read.OptionalFloat("threshold"), name),
             "f1_score" => new F1Score(FBetaScore.ParseAverage(read.Owner, read.Text("average"), nameof(config)), read.OptionalFloat("threshold"), name),
@@ -338,16 +338,6 @@ public abstract class Metric
         _total += total;
         _weight += weight;
     }
-
-    /// <summary>A whole-number setting (a top-k accuracy's <c>k</c>, a class id, a precision's <c>top_k</c>); null when missing.</summary>
-    /// <exception cref="ArgumentException">It is not a whole number that fits an int (a value that would wrap around).</exception>
-    private static int? OptionalInt(Optimizers.ConfigReader read, string key, string parameterName)
-        => read.OptionalLong(key) switch
-        {
-            null => null,
-            var value and >= int.MinValue and <= int.MaxValue => (int)value,
-            var value => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{read.Owner}'s setting '{key}' is {value}, which is no int."), parameterName),
-        };
 
     /// <summary>Each of <paramref name="values"/> <paramref name="times"/> times over, in a new array.</summary>
     private static float[] Repeat(ReadOnlySpan<float> values, int times)

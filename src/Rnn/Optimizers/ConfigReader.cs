@@ -78,12 +78,28 @@ internal sealed class ConfigReader
             : throw Malformed(key, text, "a whole number");
     }
 
+    /// <summary>The whole number at <paramref name="key"/> as an int, or null when absent.</summary>
+    /// <exception cref="ArgumentException">It is malformed, or it does not fit an int (it would wrap around if cast).</exception>
+    public int? OptionalInt(string key) => OptionalLong(key) switch
+    {
+        null => null,
+        var value and >= int.MinValue and <= int.MaxValue => (int)value,
+        var value => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{_owner}'s setting '{key}' is {value}, which is no int."), _parameterName),
+    };
+
+    /// <summary>The whole number at <paramref name="key"/> as an int, which must be present.</summary>
+    /// <exception cref="ArgumentException">It is missing or malformed, or it does not fit an int.</exception>
+    public int RequiredInt(string key) => OptionalInt(key) ?? throw Missing(key);
+
     /// <summary>The comma-separated whole numbers at <paramref name="key"/>, which must be present (empty text for none).</summary>
     public long[] RequiredLongList(string key) => List(key, "a comma-separated list of whole numbers", (string text, out long value)
         => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value));
 
     /// <summary>The comma-separated floats at <paramref name="key"/>, which must be present (empty text for none).</summary>
-    public float[] RequiredFloatList(string key) => List(key, "a comma-separated list of numbers", (string text, out float value)
+    public float[] RequiredFloatList(string key) => OptionalFloatList(key) ?? throw Missing(key);
+
+    /// <summary>The comma-separated floats at <paramref name="key"/> (empty text for none), or null when absent.</summary>
+    public float[]? OptionalFloatList(string key) => Text(key) is null ? null : List(key, "numbers separated by commas", (string text, out float value)
         => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value));
 
     /// <summary>The flag at <paramref name="key"/> (<c>true</c> or <c>false</c>), or <paramref name="defaultValue"/> when absent.</summary>
