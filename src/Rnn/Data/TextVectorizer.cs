@@ -234,7 +234,7 @@ public sealed class TextVectorizer
             throw new ArgumentException("The vocabulary is empty; pass at least one token, or use the constructor without a vocabulary and call Adapt.", nameof(vocabulary));
         }
 
-        string[] reserved = outputMode == TextOutputMode.Ids ? [PaddingToken, OovToken] : [OovToken];
+        var reserved = ReservedTokens(outputMode);
         var start = given.Take(reserved.Length).SequenceEqual(reserved, StringComparer.Ordinal) ? reserved.Length : 0;
         var tokens = new List<string>(given.Count - start + reserved.Length);
         tokens.AddRange(reserved);
@@ -378,7 +378,7 @@ public sealed class TextVectorizer
             idf[0] = Mean(idf.AsSpan(reserved));
         }
 
-        SetVocabulary(OutputMode == TextOutputMode.Ids ? [PaddingToken, OovToken, .. learned] : [OovToken, .. learned], idf);
+        SetVocabulary([.. ReservedTokens(OutputMode), .. learned], idf);
     }
 
     /// <summary>
@@ -669,7 +669,7 @@ public sealed class TextVectorizer
             : OutputModeNames.Where(n => n.Name == file.OutputMode).Select(n => (TextOutputMode?)n.Value).FirstOrDefault()
             ?? throw new InvalidDataException(
                 $"'{path}' has output_mode '{file.OutputMode}'; expected {string.Join(", ", OutputModeNames.Select(n => $"'{n.Name}'"))}.");
-        if (outputMode == TextOutputMode.Ids ? file.Vocabulary is not [PaddingToken, OovToken, ..] : file.Vocabulary is not [OovToken, ..])
+        if (!file.Vocabulary.Take(ReservedCount(outputMode)).SequenceEqual(ReservedTokens(outputMode), StringComparer.Ordinal))
         {
             var reserved = outputMode == TextOutputMode.Ids ? "the padding and OOV tokens \"\" and \"[UNK]\"" : "the OOV token \"[UNK]\"";
             throw new InvalidDataException(
@@ -775,8 +775,10 @@ public sealed class TextVectorizer
         (_vocabulary, _readOnlyVocabulary, _ids, _idfWeights) = (vocabulary, Array.AsReadOnly(vocabulary), ids, idfWeights);
     }
 
-    /// <summary>How many ids come before the learned tokens: padding and OOV, or OOV only (Keras's <c>_token_start_index()</c>).</summary>
-    private static int ReservedCount(TextOutputMode mode) => mode == TextOutputMode.Ids ? 2 : 1;
+    /// <summary>The tokens before the learned ones, in id order: padding and OOV, or OOV only in the bag-of-words modes (Keras's <c>_token_start_index()</c> of them).</summary>
+    private static string[] ReservedTokens(TextOutputMode mode) => mode == TextOutputMode.Ids ? [PaddingToken, OovToken] : [OovToken];
+
+    private static int ReservedCount(TextOutputMode mode) => ReservedTokens(mode).Length;
 
     private static float Mean(ReadOnlySpan<float> values)
     {

@@ -204,6 +204,7 @@ public sealed class StreamingSession
 
     private void Run(ExecutionPlan plan, ReadOnlySpan<float> input, Span<float> output)
     {
+        using var call = _model.EnterCall("a streaming step");
         var x = plan.Input.AsFlatSpan();
         var y = plan.Output.AsFlatSpan();
         if (input.Length != x.Length)
@@ -219,7 +220,6 @@ public sealed class StreamingSession
         }
 
         input.CopyTo(x);
-        using var call = _model.EnterCall("a streaming step");
         plan.Forward(_model.Layers, training: false, _hidden, _cells);
         y.CopyTo(output);
         Steps += plan.InputShape[1];
