@@ -43,24 +43,36 @@ public sealed partial class Sequential
     {
         using var call = EnterCall(nameof(Clone));
         RequireBuilt("Clone");
-        var clone = new Sequential([], Seed, Name);
-        foreach (var layer in _layers)
+        if (_layers.FirstOrDefault(l => l is CustomLayer && customLayers?.ContainsKey(l.TypeName) != true) is { } custom)
         {
-            if (layer is CustomLayer && customLayers?.ContainsKey(layer.TypeName) != true)
-            {
-                throw new ArgumentException(
-                    $"Layer '{layer.Name}' is a custom layer ({layer.TypeName}): pass its factory, Clone(new Dictionary<string, CustomLayerFactory> {{ [\"{layer.TypeName}\"] = (name, settings) => ... }}).",
-                    nameof(customLayers));
-            }
-
-            var twin = LayerFactory.Create(layer.TypeName, layer.Name, layer.GetConfig(), customLayers);
-            twin.Trainable = layer.Trainable;
-            clone._layers.Add(twin);
+            throw new ArgumentException(
+                $"Layer '{custom.Name}' is a custom layer ({custom.TypeName}): pass its factory, Clone(new Dictionary<string, CustomLayerFactory> {{ [\"{custom.TypeName}\"] = (name, settings) => ... }}).",
+                nameof(customLayers));
         }
 
-        clone.Build(_inputShape);
-        clone.LoadStateDict(GetStateDict());
+        var clone = new Sequential([], Seed, Name);
+        clone.Restore([.. _layers.Select(l => Rebuild(l.TypeName, l.Name, l.GetConfig(), l.Trainable, customLayers))], _inputShape, GetStateDict());
         return clone;
+    }
+
+    /// <summary>A layer made again from its type, name and settings (<see cref="Layer.GetConfig"/>), frozen or not.</summary>
+    private static Layer Rebuild(
+        string type, string name, IReadOnlyDictionary<string, string> config, bool trainable, IReadOnlyDictionary<string, CustomLayerFactory>? customLayers)
+    {
+        var layer = LayerFactory.Create(type, name, config, customLayers);
+        layer.Trainable = trainable;
+        return layer;
+    }
+
+    /// <summary>
+    /// Takes rebuilt layers as they are (not through <see cref="Add"/>, whose renaming and seeding they already went through
+    /// when first added), builds them for <paramref name="inputShape"/> and loads <paramref name="weights"/> into them.
+    /// </summary>
+    private void Restore(List<Layer> layers, ReadOnlySpan<int> inputShape, IEnumerable<NamedTensor> weights)
+    {
+        _layers.AddRange(layers);
+        Build(inputShape);
+        LoadStateDict(weights);
     }
 
     /// <summary>
@@ -231,12 +243,7 @@ public sealed partial class Sequential
             throw new InvalidDataException($"'{path}' has no input shape; only built models are saved.");
         }
 
-        var layers = layersConfig.Select(l =>
-        {
-            var layer = LayerFactory.Create(l.Type ?? string.Empty, l.Name ?? string.Empty, l.Config ?? [], customLayers);
-            layer.Trainable = l.Trainable ?? true;
-            return layer;
-        }).ToList();
+        var layers = layersConfig.Select(l => Rebuild(l.Type ?? string.Empty, l.Name ?? string.Empty, l.Config ?? [], l.Trainable ?? true, customLayers)).ToList();
         var model = new Sequential([], config.Seed, string.IsNullOrWhiteSpace(config.Name) ? "sequential" : config.Name);
         try
         {
@@ -265,13 +272,7 @@ public sealed partial class Sequential
                 throw new ArgumentException($"its architecture has {(custom ? "at least " : string.Empty)}{claimed} weights but the file holds {stored}");
             }
 
-            foreach (var layer in layers)
-            {
-                model._layers.Add(layer);
-            }
-
-            model.Build(inputShape);
-            model.LoadStateDict(file.Tensors);
+            model.Restore(layers, inputShape, file.Tensors);
         }
         catch (ArgumentException e)
         {
